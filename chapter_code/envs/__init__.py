@@ -1,0 +1,14 @@
+"""Environments: exact tabular models and vectorised samplers."""
+
+from chapter_code.envs.corridor import Corridor, corridor
+from chapter_code.envs.gym_adapter import from_gymnasium
+from chapter_code.envs.tabular import TabularMDP, policy_evaluation, value_iteration
+
+__all__ = [
+    "Corridor",
+    "TabularMDP",
+    "corridor",
+    "from_gymnasium",
+    "policy_evaluation",
+    "value_iteration",
+]

@@ -1,0 +1,65 @@
+"""Experiments behind the notebooks, one module each, found by name.
+
+Each module defines ``EXPERIMENT = Experiment(...)``: a frozen, validated config dataclass and a
+``run(config, progress) -> dict`` whose returned dict holds ``metrics`` (JSON scalars, printed
+by ``chapter-code run NAME --json``) and optionally ``arrays`` (saved to ``results/``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tqdm.auto import tqdm
+
+ProgressFactory = Callable[..., tqdm]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named, runnable experiment: ``config_type`` is a frozen dataclass of its options."""
+
+    name: str
+    summary: str
+    config_type: type
+    run: Callable[[Any, ProgressFactory], dict[str, Any]]
+
+
+def _silent_progress(iterable: Any = None, **kwargs: Any) -> tqdm:
+    return tqdm(iterable, disable=True, **kwargs)
+
+
+def registry() -> dict[str, Experiment]:
+    """Every experiment in this package, by name (modules defining ``EXPERIMENT``)."""
+    found: dict[str, Experiment] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        experiment = getattr(module, "EXPERIMENT", None)
+        if isinstance(experiment, Experiment):
+            found[experiment.name] = experiment
+    return dict(sorted(found.items()))
+
+
+def get(name: str) -> Experiment:
+    """The experiment called ``name``; ``ValueError`` lists the known names otherwise."""
+    experiments = registry()
+    if name not in experiments:
+        raise ValueError(f"unknown experiment {name!r}; known: {', '.join(experiments)}")
+    return experiments[name]
+
+
+def run(
+    name: str, progress: ProgressFactory | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """Run experiment ``name`` with its default config updated by ``overrides``."""
+    experiment = get(name)
+    fields = {f.name for f in dataclasses.fields(experiment.config_type)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for {name!r}; allowed: {sorted(fields)}")
+    config = experiment.config_type(**overrides)
+    return experiment.run(config, progress or _silent_progress)
