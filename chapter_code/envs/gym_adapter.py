@@ -12,10 +12,12 @@ from chapter_code.envs.tabular import TabularMDP
 def from_gymnasium(env: Any, *, gamma: float = 0.99) -> TabularMDP:
     """Build a :class:`TabularMDP` from an env whose ``unwrapped.P`` is a toy-text model.
 
-    ``unwrapped.P[s][a]`` is a list of ``(prob, next_state, reward, terminated)``. A state is
-    terminal when some transition arrives in it with ``terminated=True``; that flag must then be
-    a function of the arrival state (it is for FrozenLake and Taxi), otherwise ``ValueError``.
-    Rewards are averaged into ``R[s, a]``; terminal states become absorbing with zero reward.
+    ``unwrapped.P[s][a]`` is a list of ``(prob, next_state, reward, terminated)``. A state that
+    is only ever entered with ``terminated=True`` becomes terminal (FrozenLake's holes and goal),
+    so state indices match the env. Where the flag is not a function of the arrival state
+    (Taxi: a state entered by the final drop-off is also entered, in unreachable corners of the
+    model, without it), those terminating transitions go to one extra absorbing terminal state
+    appended at index S. Rewards are averaged into ``R[s, a]``.
     """
     base = getattr(env, "unwrapped", env)
     model = getattr(base, "P", None)
@@ -25,26 +27,29 @@ def from_gymnasium(env: Any, *, gamma: float = 0.99) -> TabularMDP:
         )
     n_states = len(model)
     n_actions = len(model[0])
-    P = np.zeros((n_states, n_actions, n_states))
-    R = np.zeros((n_states, n_actions))
-    arrives_done = np.zeros(n_states, dtype=bool)
-    arrives_live = np.zeros(n_states, dtype=bool)
-    for s in range(n_states):
-        for a in range(n_actions):
-            for prob, s_next, reward, done in model[s][a]:
-                P[s, a, s_next] += prob
-                R[s, a] += prob * reward
-                if prob > 0:
-                    (arrives_done if done else arrives_live)[s_next] = True
-    ambiguous = np.flatnonzero(arrives_done & arrives_live)
-    if ambiguous.size:
-        raise ValueError(
-            f"env termination is not a function of the arrival state (state {ambiguous[0]} is "
-            "reached both with terminated=True and False); it has no TabularMDP form"
-        )
-    terminal = arrives_done
-    P[terminal] = 0.0
+    transitions = [
+        (s, a, prob, s_next, reward, bool(done))
+        for s in range(n_states)
+        for a in range(n_actions)
+        for prob, s_next, reward, done in model[s][a]
+        if prob > 0
+    ]
+    entered_live = np.zeros(n_states, dtype=bool)
+    entered_done = np.zeros(n_states, dtype=bool)
+    for _, _, _, s_next, _, done in transitions:
+        (entered_done if done else entered_live)[s_next] = True
+    terminal = entered_done & ~entered_live
+    needs_sink = any(done and not terminal[s_next] for *_, s_next, _, done in transitions)
+    size = n_states + int(needs_sink)
+    P = np.zeros((size, n_actions, size))
+    R = np.zeros((size, n_actions))
+    for s, a, prob, s_next, reward, done in transitions:
+        arrival = s_next if (terminal[s_next] or not done) else n_states
+        P[s, a, arrival] += prob
+        R[s, a] += prob * reward
+    terminal = np.append(terminal, True) if needs_sink else terminal
     for s in np.flatnonzero(terminal):
+        P[s] = 0.0
         P[s, :, s] = 1.0
-    R[terminal] = 0.0
+        R[s] = 0.0
     return TabularMDP(P=P, R=R, gamma=gamma, terminal=terminal)

@@ -200,7 +200,7 @@ def _run(
     option_steps = np.zeros(n_seeds, dtype=np.int64)  # k
     t = np.zeros(n_seeds, dtype=np.int64)
     discount = np.ones(n_seeds)  # γ^t within the episode
-    n_decisions = np.ones(n_seeds, dtype=np.int64)
+    n_decisions = np.full(n_seeds, 0 if random_behaviour else 1, dtype=np.int64)
 
     active = seeds.copy()
     while active.size:
@@ -249,10 +249,11 @@ def _run(
             t[j], discount[j], n_decisions[j] = 0, 1.0, 0
             keep = episode[j] < n_episodes
             state[j[keep]] = _sample_rows(np.tile(start_dist, (int(keep.sum()), 1)), rng)
-        # 5. seeds whose option stopped (or whose episode restarted) choose a new option
+        # 5. seeds whose option stopped (or whose episode restarted) choose a new option;
+        #    under uniform-random behaviour no option is ever executed, so none is chosen
         j = i[stops]
         j = j[episode[j] < n_episodes]
-        if j.size:
+        if j.size and not random_behaviour:
             option[j] = _epsilon_greedy(Q[j, state[j]], I[state[j]], epsilon, rng)
             option_start[j] = state[j]
             option_return[j], option_steps[j] = 0.0, 0
