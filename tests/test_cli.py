@@ -1,0 +1,64 @@
+"""The chapter-code command line: list, run with --json, clear errors on bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from chapter_code import experiments
+from chapter_code.cli import main
+
+SMALL = ["--lengths", "4,6", "--n-seeds", "4", "--n-episodes", "60"]
+
+
+@pytest.mark.unit
+def test_list_names_every_registered_experiment(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in experiments.registry():
+        assert name in out
+
+
+@pytest.mark.unit
+def test_run_json_prints_one_object_on_stdout(capsys):
+    assert main(["run", "why-hierarchy", "--json", *SMALL]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["config"]["lengths"] == [4, 6]
+    assert {"slope_flat", "slope_option", "speedup_longest"} <= metrics.keys()
+
+
+@pytest.mark.unit
+def test_console_script_and_module_entry_point_agree():
+    """`python -m chapter_code` and the `chapter-code` script run the same, deterministically."""
+    args = ["run", "why-hierarchy", "--json", *SMALL]
+    a = subprocess.run([sys.executable, "-m", "chapter_code", *args], capture_output=True,
+                       text=True, check=True)
+    b = subprocess.run(["chapter-code", *args], capture_output=True, text=True, check=True)
+    assert json.loads(a.stdout) == json.loads(b.stdout)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "no-such-experiment"], "unknown experiment 'no-such-experiment'"),
+        (["run", "why-hierarchy", "--alpha", "2"], "alpha must lie in (0, 1]"),
+        (["run", "why-hierarchy", "--alpha", "fast"], "expected float"),
+        (["run", "why-hierarchy", "--no-such-option", "1"], "unrecognized arguments"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_message(argv, message, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code != 0
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.unit
+def test_run_rejects_unknown_overrides_from_python():
+    with pytest.raises(ValueError, match="unknown option"):
+        experiments.run("why-hierarchy", speed=3)
