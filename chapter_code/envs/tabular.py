@@ -74,7 +74,7 @@ class TabularMDP:
         return self.P.shape[1]
 
     def q_from_v(self, V: np.ndarray) -> np.ndarray:
-        """One Bellman backup: Q(s, a) = R(s, a) + γ Σ_s' P(s, a, s') V(s'), with V = 0 at terminals.
+        """One Bellman backup: Q(s, a) = R(s, a) + γ Σ_s' P(s, a, s') V(s'), V = 0 at terminals.
 
         Shapes: ``V`` (..., S) -> Q (..., S, A); leading dimensions (seeds) broadcast.
         """
