@@ -78,6 +78,17 @@ def steps_to_criterion(episode_steps: np.ndarray, shortest: int, tolerance: floa
     return cumulative[np.arange(len(first)), first]
 
 
+def decision_points(length: int, spacing: int) -> tuple[int, int]:
+    """Decisions per episode of the optimal policy from the left end: ``(flat, with_option)``.
+
+    Flat: one per cell, ``length - 1``. With the landmark option: one per landmark segment,
+    ceil((length - 1) / spacing), since each run of the option ends at the next landmark.
+    """
+    length = check_int("length", length, minimum=2)
+    spacing = check_int("spacing", spacing, minimum=1)
+    return length - 1, -(-(length - 1) // spacing)
+
+
 def log_log_slope(x: np.ndarray, y: np.ndarray) -> float:
     """Least-squares slope of log y against log x: the exponent p in y ∝ x^p."""
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
