@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import sys
 import typing
@@ -38,7 +39,7 @@ def _config_parser(experiment: experiments.Experiment) -> argparse.ArgumentParse
         kind = hints[field.name]
         parser.add_argument(
             f"--{field.name.replace('_', '-')}", dest=field.name, default=argparse.SUPPRESS,
-            type=lambda text, kind=kind: _parse_value(text, kind),
+            type=functools.partial(_parse_value, kind=kind),
             help=f"default: {field.default!r}",
         )
     return parser

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -26,14 +26,14 @@ BOOK_STYLE: dict[str, Any] = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "legend.frameon": False,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
     "image.cmap": "viridis",
 }
 
 
 def use_book_style() -> None:
     """Apply the book's matplotlib style (fonts, colours, grid) to every later figure."""
-    mpl.rcParams.update(BOOK_STYLE)
+    plt.style.use(BOOK_STYLE)
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, **kwargs: Any) -> tuple[Figure, Any]:

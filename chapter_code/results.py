@@ -73,7 +73,8 @@ def save(
     path = folder / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     if arrays:
-        np.savez_compressed(folder / f"{name}.npz", **{k: np.asarray(v) for k, v in arrays.items()})
+        stored: dict[str, Any] = {k: np.asarray(v) for k, v in arrays.items()}
+        np.savez_compressed(folder / f"{name}.npz", **stored)
     return path
 
 

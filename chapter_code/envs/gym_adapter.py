@@ -44,12 +44,12 @@ def from_gymnasium(env: Any, *, gamma: float = 0.99) -> TabularMDP:
     P = np.zeros((size, n_actions, size))
     R = np.zeros((size, n_actions))
     for s, a, prob, s_next, reward, done in transitions:
-        arrival = s_next if (terminal[s_next] or not done) else n_states
+        arrival = int(s_next) if (terminal[s_next] or not done) else n_states
         P[s, a, arrival] += prob
         R[s, a] += prob * reward
     terminal = np.append(terminal, True) if needs_sink else terminal
-    for s in np.flatnonzero(terminal):
-        P[s] = 0.0
-        P[s, :, s] = 1.0
-        R[s] = 0.0
+    absorbing = np.flatnonzero(terminal)
+    P[absorbing] = 0.0
+    P[absorbing, :, absorbing] = 1.0
+    R[absorbing] = 0.0
     return TabularMDP(P=P, R=R, gamma=gamma, terminal=terminal)
