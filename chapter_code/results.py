@@ -38,13 +38,14 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` with dataclasses, tuples and NumPy scalars/arrays turned into JSON types."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(dataclasses.asdict(value))
+        return jsonable(dataclasses.asdict(value))
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -66,8 +67,8 @@ def save(
     payload = {
         "name": name,
         "version": chapter_code.__version__,
-        "config": _jsonable(config),
-        "metrics": _jsonable(metrics),
+        "config": jsonable(config),
+        "metrics": jsonable(metrics),
         "arrays": sorted(arrays) if arrays else [],
     }
     path = folder / f"{name}.json"

@@ -24,7 +24,7 @@ def test_list_names_every_registered_experiment(capsys):
 def test_run_json_prints_one_object_on_stdout(capsys):
     assert main(["run", "why-hierarchy", "--json", *SMALL]) == 0
     metrics = json.loads(capsys.readouterr().out)
-    assert metrics["config"]["lengths"] == [4, 6]
+    assert [row["length"] for row in metrics["per_length"]] == [4, 6]
     assert {"slope_flat", "slope_option", "speedup_longest"} <= metrics.keys()
 
 

@@ -9,7 +9,7 @@ the first episode whose length is within ``tolerance`` of the shortest path.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -138,7 +138,6 @@ def run(config: WhyHierarchyConfig, progress: ProgressFactory) -> dict[str, Any]
         "speedup_longest_low": per_length[-1]["speedup_low"],
         "speedup_longest_high": per_length[-1]["speedup_high"],
         "per_length": per_length,
-        "config": asdict(config),
     }
     arrays = {"lengths": lengths, "cost_flat": cost["flat"], "cost_option": cost["option"],
               **curves}
