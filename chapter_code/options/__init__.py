@@ -1,5 +1,6 @@
 """Options, option models and learning over options."""
 
+from chapter_code.options.hallways import hallway_options
 from chapter_code.options.learning import (
     LearningResult,
     continuation_value,
@@ -7,6 +8,7 @@ from chapter_code.options.learning import (
     q_learning,
     smdp_q_learning,
 )
+from chapter_code.options.models import option_model, option_step_model
 from chapter_code.options.option import (
     Option,
     OptionArrays,
@@ -14,16 +16,23 @@ from chapter_code.options.option import (
     primitive_options,
     stack_options,
 )
+from chapter_code.options.planning import option_models, smdp_backup, smdp_value_iteration
 
 __all__ = [
     "LearningResult",
     "Option",
     "OptionArrays",
     "continuation_value",
+    "hallway_options",
     "intra_option_q_learning",
     "landmark_option",
+    "option_model",
+    "option_models",
+    "option_step_model",
     "primitive_options",
     "q_learning",
+    "smdp_backup",
     "smdp_q_learning",
+    "smdp_value_iteration",
     "stack_options",
 ]

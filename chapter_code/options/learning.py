@@ -1,8 +1,10 @@
-"""Tabular Q-learning over options, every seed stepped together.
+"""Tabular Q-learning over options for many seeds at once, in one numba-compiled loop.
 
 Three learners share one loop: flat Q-learning (options = the primitive actions), SMDP
 Q-learning (Bradtke & Duff 1995; Sutton, Precup & Singh 1999, eq. 13) and intra-option
 Q-learning (Sutton, Precup & Singh 1999, §6, eq. 20). Q has shape (n_seeds, S, O).
+All randomness comes from one seeded ``numpy.random.Generator``, drawn inside the compiled
+loop (seeds run one after another), so a seed gives the same curves on every run.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from chapter_code._checks import check_choice, check_int, check_real
+from chapter_code._checks import check_array, check_choice, check_int, check_real
 from chapter_code.envs.tabular import TabularMDP
 from chapter_code.options.option import Option, OptionArrays, primitive_options, stack_options
 from chapter_code.seeding import SeedLike, as_generator
@@ -72,7 +75,7 @@ def smdp_q_learning(
     seed: SeedLike = 0,
     start: int | np.ndarray | None = None,
     max_steps: int = 10_000,
-    q_init: float = 0.0,
+    q_init: float | np.ndarray = 0.0,
 ) -> LearningResult:
     """SMDP Q-learning: when option o, started in s, stops in s' after k steps with return G,
 
@@ -82,7 +85,8 @@ def smdp_q_learning(
     initiation set holds the state, ties broken at random. ``start``: a start state, a (S,)
     start distribution, or None for uniform over non-terminal states. An episode is truncated
     (not terminated) after ``max_steps`` primitive steps, and the running option is backed up
-    with bootstrapping.
+    with bootstrapping. ``q_init``: the initial value of every entry, or an (n_seeds, S, O)
+    array to continue learning from (with the same generator, chunks equal one long run).
     """
     return _run(mdp, options, "smdp", "epsilon-greedy", n_seeds=n_seeds, n_episodes=n_episodes,
                 alpha=alpha, epsilon=epsilon, seed=seed, start=start, max_steps=max_steps,
@@ -101,7 +105,7 @@ def intra_option_q_learning(
     seed: SeedLike = 0,
     start: int | np.ndarray | None = None,
     max_steps: int = 10_000,
-    q_init: float = 0.0,
+    q_init: float | np.ndarray = 0.0,
 ) -> LearningResult:
     """Intra-option Q-learning: after every primitive step (s, a, r, s'), for every option o
     that could be running in s,
@@ -136,22 +140,16 @@ def _start_distribution(mdp: TabularMDP, start: int | np.ndarray | None) -> np.n
     return dist
 
 
-def _sample_rows(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One index per row of ``probs`` (n, K), drawn by inverse CDF from one uniform each."""
-    cdf = np.cumsum(probs, axis=1)
-    cdf[:, -1] = 1.0
-    return (rng.random(len(probs))[:, None] >= cdf).sum(axis=1)
-
-
-def _epsilon_greedy(
-    Q_rows: np.ndarray, allowed: np.ndarray, epsilon: float, rng: np.random.Generator
-) -> np.ndarray:
-    """ε-greedy choice among ``allowed`` (n, O) options, greedy ties broken uniformly."""
-    q = np.where(allowed, Q_rows, -np.inf)
-    best = q == q.max(axis=1, keepdims=True)
-    greedy = np.argmax(np.where(best, rng.random(q.shape), -1.0), axis=1)
-    uniform = np.argmax(np.where(allowed, rng.random(q.shape), -1.0), axis=1)
-    return np.where(rng.random(len(q)) < epsilon, uniform, greedy)
+def _sparse_transitions(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray]:
+    """Successor lists of every (s, a): ``succ`` (S, A, K) states and ``cdf`` (S, A, K) their
+    cumulative probabilities, K = the largest number of successors (padding repeats the last)."""
+    K = int((mdp.P > 0).sum(axis=2).max())
+    order = np.argsort(-mdp.P, axis=2, kind="stable")[:, :, :K]
+    succ = np.sort(order, axis=2)
+    probs = np.take_along_axis(mdp.P, succ, axis=2)
+    cdf = np.cumsum(probs, axis=2)
+    cdf[..., -1] = 1.0  # round-off guard: every uniform draw maps to a successor
+    return succ, cdf
 
 
 def _run(
@@ -167,7 +165,7 @@ def _run(
     seed: SeedLike,
     start: int | np.ndarray | None,
     max_steps: int,
-    q_init: float,
+    q_init: float | np.ndarray,
 ) -> LearningResult:
     if not isinstance(mdp, TabularMDP):
         raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
@@ -177,88 +175,137 @@ def _run(
     alpha = check_real("alpha", alpha, low=0.0, high=1.0, low_open=True)
     epsilon = check_real("epsilon", epsilon, low=0.0, high=1.0)
     max_steps = check_int("max_steps", max_steps, minimum=1)
-    q_init = check_real("q_init", q_init)
     behaviour = check_choice("behaviour", behaviour, BEHAVIOURS)
+    shape = (n_seeds, mdp.n_states, len(opts.names))
+    if isinstance(q_init, np.ndarray):
+        Q = check_array("q_init", q_init, shape, dtype=float).copy()
+        if not np.isfinite(Q).all():
+            raise ValueError("q_init must be finite")
+    else:
+        Q = np.full(shape, check_real("q_init", q_init))
     rng = as_generator(seed)
-    start_dist = _start_distribution(mdp, start)
-    gamma = mdp.gamma
-    I, Pi, B = opts.initiation.T, opts.policy, opts.termination.T  # (S, O), (O, S, A), (S, O)
-    running = opts.domain.T  # (S, O): where an option may be mid-execution
-    random_behaviour = behaviour == "uniform-random"
-
-    Q = np.full((n_seeds, mdp.n_states, len(opts.names)), q_init)
+    start_cdf = np.cumsum(_start_distribution(mdp, start))
+    start_cdf[-1] = 1.0
+    succ, succ_cdf = _sparse_transitions(mdp)
+    policy_cdf = np.cumsum(opts.policy, axis=2)
+    policy_cdf[..., -1] = 1.0
     steps = np.zeros((n_seeds, n_episodes), dtype=np.int64)
     returns = np.zeros((n_seeds, n_episodes))
     decisions = np.zeros((n_seeds, n_episodes), dtype=np.int64)
-
-    seeds = np.arange(n_seeds)
-    episode = np.zeros(n_seeds, dtype=np.int64)
-    state = _sample_rows(np.tile(start_dist, (n_seeds, 1)), rng)
-    option = _epsilon_greedy(Q[seeds, state], I[state], epsilon, rng)
-    option_start = state.copy()  # s where the running option began
-    option_return = np.zeros(n_seeds)  # G = Σ_j γ^j r_{t+j} since the option began
-    option_steps = np.zeros(n_seeds, dtype=np.int64)  # k
-    t = np.zeros(n_seeds, dtype=np.int64)
-    discount = np.ones(n_seeds)  # γ^t within the episode
-    n_decisions = np.full(n_seeds, 0 if random_behaviour else 1, dtype=np.int64)
-
-    active = seeds.copy()
-    while active.size:
-        i = active
-        s, o = state[i], option[i]
-        # 1. act: from the running option's policy, or uniformly at random
-        if random_behaviour:
-            a = rng.integers(mdp.n_actions, size=i.size)
-        else:
-            a = _sample_rows(Pi[o, s], rng)
-        s_next, r, terminated = mdp.step(s, a, rng)
-        t[i] += 1
-        truncated = ~terminated & (t[i] >= max_steps)
-        returns[i, episode[i]] += discount[i] * r
-        discount[i] *= gamma
-
-        # 2. intra-option update of every option that could be running in s
-        if update == "intra":
-            b = 1.0 / mdp.n_actions if random_behaviour else Pi[o, s, a][:, None]
-            rho = Pi[:, s, a].T / b * running[s]  # (n, O)
-            U = continuation_value(Q[i, s_next], B[s_next], I[s_next])
-            U[terminated] = 0.0
-            Q_s = Q[i, s]
-            Q[i, s] = Q_s + alpha * rho * (r[:, None] + gamma * U - Q_s)
-
-        # 3. the running option accumulates G and k, then stops with probability β(s')
-        option_return[i] += gamma ** option_steps[i] * r
-        option_steps[i] += 1
-        stops = terminated | truncated | (rng.random(i.size) < B[s_next, o])
-        if update == "smdp" and stops.any():
-            j = i[stops]
-            bootstrap = available_max(Q[j, s_next[stops]], I[s_next[stops]])
-            bootstrap[terminated[stops]] = 0.0
-            target = option_return[j] + gamma ** option_steps[j] * bootstrap
-            s0, o0 = option_start[j], option[j]
-            Q[j, s0, o0] += alpha * (target - Q[j, s0, o0])
-
-        # 4. episodes that ended are recorded; their seeds restart or retire
-        ended = terminated | truncated
-        state[i] = s_next
-        if ended.any():
-            j = i[ended]
-            steps[j, episode[j]] = t[j]
-            decisions[j, episode[j]] = n_decisions[j]
-            episode[j] += 1
-            t[j], discount[j], n_decisions[j] = 0, 1.0, 0
-            keep = episode[j] < n_episodes
-            state[j[keep]] = _sample_rows(np.tile(start_dist, (int(keep.sum()), 1)), rng)
-        # 5. seeds whose option stopped (or whose episode restarted) choose a new option;
-        #    under uniform-random behaviour no option is ever executed, so none is chosen
-        j = i[stops]
-        j = j[episode[j] < n_episodes]
-        if j.size and not random_behaviour:
-            option[j] = _epsilon_greedy(Q[j, state[j]], I[state[j]], epsilon, rng)
-            option_start[j] = state[j]
-            option_return[j], option_steps[j] = 0.0, 0
-            n_decisions[j] += 1
-        active = seeds[episode < n_episodes]
-
+    _learn(
+        Q, succ, succ_cdf, mdp.R, mdp.terminal, mdp.gamma,
+        np.ascontiguousarray(opts.initiation.T), opts.policy, policy_cdf,
+        np.ascontiguousarray(opts.termination.T), np.ascontiguousarray(opts.domain.T),
+        start_cdf, update == "intra", behaviour == "uniform-random",
+        n_episodes, alpha, epsilon, max_steps, rng, steps, returns, decisions,
+    )
     return LearningResult(steps=steps, returns=returns, decisions=decisions, Q=Q,
                           option_names=opts.names)
+
+
+@numba.njit(cache=True)
+def _draw(cdf: np.ndarray, rng: np.random.Generator) -> int:
+    """Inverse-CDF draw of one index from a cumulative distribution whose last entry is 1."""
+    u = rng.random()
+    j = 0
+    while u >= cdf[j]:
+        j += 1
+    return j
+
+
+@numba.njit(cache=True)
+def _best(q: np.ndarray, allowed: np.ndarray) -> float:
+    """max_{o : allowed[o]} q[o] (-inf if nothing is allowed)."""
+    best = -np.inf
+    for o in range(q.shape[0]):
+        if allowed[o] and q[o] > best:
+            best = q[o]
+    return best
+
+
+@numba.njit(cache=True)
+def _epsilon_greedy_choice(
+    q: np.ndarray, allowed: np.ndarray, epsilon: float, rng: np.random.Generator
+) -> int:
+    """ε-greedy choice among the allowed options, greedy ties broken uniformly (reservoir)."""
+    explore = rng.random() < epsilon
+    best = _best(q, allowed)
+    choice, ties = -1, 0
+    for o in range(q.shape[0]):
+        if allowed[o] and (explore or q[o] == best):
+            ties += 1
+            if rng.random() * ties < 1.0:
+                choice = o
+    return choice
+
+
+@numba.njit(cache=True)
+def _learn(Q, succ, succ_cdf, R, terminal, gamma, I, Pi, Pi_cdf, B, running, start_cdf,
+           intra, random_behaviour, n_episodes, alpha, epsilon, max_steps, rng,
+           steps, returns, decisions):  # pragma: no cover - compiled
+    """The learners' shared loop, one seed after another; Q (n_seeds, S, O) is updated in
+    place and the per-episode records are written into ``steps``, ``returns``, ``decisions``.
+
+    1. act with the running option's policy (or uniformly at random); 2. intra-option update
+    of every option consistent with the action; 3. the running option accumulates its return
+    G and duration k and stops with probability β(s'), when the SMDP update is applied;
+    4. the episode ends on a terminal state or after ``max_steps`` steps (truncation
+    bootstraps); 5. a stopped option is replaced by an ε-greedy choice.
+    """
+    n_seeds, _, n_options = Q.shape
+    n_actions = R.shape[1]
+    for i in range(n_seeds):
+        Qi = Q[i]
+        for episode in range(n_episodes):
+            s = _draw(start_cdf, rng)
+            t, discount, n_decisions = 0, 1.0, 0
+            o, s0, G, gamma_k = 0, s, 0.0, 1.0
+            if not random_behaviour:
+                o = _epsilon_greedy_choice(Qi[s], I[s], epsilon, rng)
+                n_decisions = 1
+            while True:
+                # 1. act
+                if random_behaviour:
+                    a = min(int(rng.random() * n_actions), n_actions - 1)
+                else:
+                    a = _draw(Pi_cdf[o, s], rng)
+                s_next = succ[s, a, _draw(succ_cdf[s, a], rng)]
+                r = R[s, a]
+                terminated = terminal[s_next]
+                t += 1
+                truncated = not terminated and t >= max_steps
+                returns[i, episode] += discount * r
+                discount *= gamma
+                # 2. intra-option update: ρ_o = π_o(a|s) / b(a|s), eq. 20
+                if intra:
+                    b = 1.0 / n_actions if random_behaviour else Pi[o, s, a]
+                    best_next = 0.0 if terminated else _best(Qi[s_next], I[s_next])
+                    for u in range(n_options):
+                        if running[s, u] and Pi[u, s, a] > 0.0:
+                            if terminated:
+                                U = 0.0
+                            else:
+                                beta = B[s_next, u]
+                                U = (1.0 - beta) * Qi[s_next, u] + beta * best_next
+                            rho = Pi[u, s, a] / b
+                            Qi[s, u] += alpha * rho * (r + gamma * U - Qi[s, u])
+                # 3. the running option's return, duration and termination
+                stops = False
+                if not random_behaviour:
+                    G += gamma_k * r
+                    gamma_k *= gamma
+                    stops = terminated or truncated or rng.random() < B[s_next, o]
+                    if stops and not intra:
+                        bootstrap = 0.0 if terminated else _best(Qi[s_next], I[s_next])
+                        Qi[s0, o] += alpha * (G + gamma_k * bootstrap - Qi[s0, o])
+                s = s_next
+                # 4. end of episode
+                if terminated or truncated:
+                    steps[i, episode] = t
+                    decisions[i, episode] = n_decisions
+                    break
+                # 5. a new option
+                if stops:
+                    o = _epsilon_greedy_choice(Qi[s], I[s], epsilon, rng)
+                    s0, G, gamma_k = s, 0.0, 1.0
+                    n_decisions += 1
