@@ -2,10 +2,13 @@
 
 from chapter_code.envs.corridor import Corridor, corridor
 from chapter_code.envs.gym_adapter import from_gymnasium
+from chapter_code.envs.navigation import Navigation2D, NavigationTaskEnv
 from chapter_code.envs.tabular import TabularMDP, policy_evaluation, value_iteration
 
 __all__ = [
     "Corridor",
+    "Navigation2D",
+    "NavigationTaskEnv",
     "TabularMDP",
     "corridor",
     "from_gymnasium",

@@ -55,8 +55,9 @@ def adapt(
     With ``first_order=False`` every inner gradient is built with ``create_graph=True``: the
     result is a differentiable function of ``params`` and back-propagating a loss of it yields
     the exact second-order meta-gradient. With ``first_order=True`` the inner gradients are
-    constants and the back-propagated gradient is FOMAML's. Tensors that do not require grad
-    are adapted from a detached copy, so the result does not depend on them.
+    constants and the back-propagated gradient is FOMAML's. Tensors that do not require grad,
+    and every tensor when called under ``torch.no_grad``, are adapted from a detached copy:
+    the values are the same, the result just has no graph back to them.
     """
     params = _check_params(params)
     if not callable(loss_fn):
@@ -65,7 +66,10 @@ def adapt(
     steps = check_int("steps", steps, minimum=1)
     if not isinstance(first_order, bool):
         raise TypeError(f"first_order must be a bool, got {first_order!r}")
-    current = {k: v if v.requires_grad else v.detach().requires_grad_(True)
+    # under no_grad (or for constants) adapt detached copies: views made in no_grad mode
+    # claim requires_grad but would route the gradient to their base, mixing the tasks
+    tracked = torch.is_grad_enabled()
+    current = {k: v if tracked and v.requires_grad else v.detach().requires_grad_(True)
                for k, v in params.items()}
     with torch.enable_grad():
         for _ in range(steps):

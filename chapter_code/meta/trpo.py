@@ -1,0 +1,118 @@
+"""The TRPO update (Schulman et al. 2015, Appendix C) for a dict of parameters.
+
+Maximise the surrogate subject to KL ≤ δ: solve F x = −g by conjugate gradient with
+Fisher-vector products F v = ∇(∇KL · v) (+ damping v), scale the step to β = sqrt(2δ / xᵀFx),
+then backtrack until the loss decreases and the KL constraint holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from chapter_code._checks import check_int, check_real
+from chapter_code.meta.maml import Params
+
+ParamsFn = Callable[[Params], Tensor]
+
+
+def conjugate_gradient(
+    matvec: Callable[[Tensor], Tensor], b: Tensor, iters: int = 10, tol: float = 1e-10
+) -> Tensor:
+    """Approximate solution of A x = b for symmetric positive definite A given by ``matvec``
+    (Hestenes & Stiefel 1952), starting from x = 0."""
+    iters = check_int("iters", iters, minimum=1)
+    x = torch.zeros_like(b)
+    r = b.clone()
+    p = b.clone()
+    rr = r @ r
+    for _ in range(iters):
+        if rr <= tol:
+            break
+        ap = matvec(p)
+        alpha = rr / (p @ ap)
+        x = x + alpha * p
+        r = r - alpha * ap
+        rr_new = r @ r
+        p = r + (rr_new / rr) * p
+        rr = rr_new
+    return x
+
+
+def _flat(tensors: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
+    return torch.cat([t.reshape(-1) for t in tensors])
+
+
+@dataclass(frozen=True)
+class TrpoInfo:
+    """What one TRPO step did: the loss and KL before/after, and the accepted step fraction
+    (0.0 when the line search found no acceptable step and the parameters were kept)."""
+
+    loss_before: float
+    loss_after: float
+    kl: float
+    step_fraction: float
+
+
+def trpo_step(
+    params: Params,
+    loss_fn: ParamsFn,
+    kl_fn: ParamsFn,
+    evaluate: Callable[[Params], tuple[Tensor, Tensor]],
+    *,
+    max_kl: float = 0.01,
+    cg_iters: int = 10,
+    damping: float = 1e-5,
+    backtrack_ratio: float = 0.8,
+    max_backtracks: int = 15,
+) -> TrpoInfo:
+    """One TRPO update of the leaf tensors ``params``, in place.
+
+    ``loss_fn(params)``: the surrogate loss to minimise (its gradient is the search
+    direction's right-hand side). ``kl_fn(params)``: a KL from the sampling policy, zero with
+    zero gradient at the current ``params``, whose Hessian is the trust region's metric.
+    ``evaluate(params)``: the values ``(loss, kl)`` checked by the line search, called without
+    a graph; the step is accepted only if the loss decreases and this KL is at most ``max_kl``.
+    """
+    max_kl = check_real("max_kl", max_kl, low=0.0, low_open=True)
+    damping = check_real("damping", damping, low=0.0)
+    backtrack_ratio = check_real("backtrack_ratio", backtrack_ratio, low=0.0, high=1.0,
+                                 low_open=True, high_open=True)
+    max_backtracks = check_int("max_backtracks", max_backtracks, minimum=1)
+    leaves = list(params.values())
+    loss = loss_fn(params)
+    grad = _flat(torch.autograd.grad(loss, leaves))
+    grad_kl = _flat(torch.autograd.grad(kl_fn(params), leaves, create_graph=True))
+
+    def fisher_vector(v: Tensor) -> Tensor:
+        hv = torch.autograd.grad(grad_kl @ v, leaves, retain_graph=True)
+        return _flat(hv) + damping * v
+
+    direction = conjugate_gradient(fisher_vector, -grad, iters=cg_iters)
+    curvature = direction @ fisher_vector(direction)
+    scale = torch.sqrt(2 * max_kl / curvature.clamp(min=1e-12))
+    full_step = (scale * direction).detach()
+    old = [p.detach().clone() for p in leaves]
+    loss_before = float(loss.detach())
+    for i in range(max_backtracks):
+        fraction = backtrack_ratio**i
+        _set(leaves, old, full_step, fraction)
+        with torch.no_grad():
+            new_loss, new_kl = evaluate(params)
+        if float(new_loss) < loss_before and float(new_kl) <= max_kl:
+            return TrpoInfo(loss_before, float(new_loss), float(new_kl), fraction)
+    _set(leaves, old, full_step, 0.0)
+    return TrpoInfo(loss_before, loss_before, 0.0, 0.0)
+
+
+def _set(leaves: list[Tensor], old: list[Tensor], step: Tensor, fraction: float) -> None:
+    """leaves <- old + fraction * step (``step`` flat), without recording a graph."""
+    offset = 0
+    with torch.no_grad():
+        for leaf, start in zip(leaves, old, strict=True):
+            n = leaf.numel()
+            leaf.copy_(start + fraction * step[offset:offset + n].view_as(leaf))
+            offset += n
