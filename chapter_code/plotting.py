@@ -76,3 +76,39 @@ def moving_average(y: np.ndarray, window: int) -> np.ndarray:
     out[..., window:] = c[..., window:] - c[..., :-window]
     counts = np.minimum(np.arange(1, y.shape[-1] + 1), window)
     return out / counts
+
+
+def value_map(
+    ax: Axes,
+    mdp: Any,
+    V: np.ndarray,
+    *,
+    title: str | None = None,
+    vmin: float = 0.0,
+    vmax: float | None = None,
+    arrows: np.ndarray | None = None,
+) -> Any:
+    """Draw state values ``V`` (S,) of a grid MDP with ``cells`` (S, 2) (e.g. four rooms) as a
+    heat map; walls are blank, the goal is marked G. ``arrows`` (S,): an action per state
+    (0 up, 1 down, 2 left, 3 right; -1 for none) drawn as arrows. Returns the image."""
+    cells = np.asarray(mdp.cells)
+    V = np.asarray(V, dtype=float)
+    if V.shape != (len(cells),):
+        raise ValueError(f"V must have shape (S,) = ({len(cells)},), got {V.shape}")
+    grid = np.full(tuple(cells.max(axis=0) + 2), np.nan)
+    grid[cells[:, 0], cells[:, 1]] = V
+    image = ax.imshow(grid, vmin=vmin, vmax=vmax if vmax is not None else max(V.max(), vmin),
+                      cmap="viridis")
+    ax.set_axis_off()
+    if getattr(mdp, "goal", None) is not None:
+        r, c = cells[mdp.goal]
+        ax.text(c, r, "G", ha="center", va="center", color="#d1495b", fontweight="bold")
+    if arrows is not None:
+        moves = np.array([(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0)])  # (row, col)
+        shown = np.flatnonzero(np.asarray(arrows) >= 0)
+        d = moves[np.asarray(arrows)[shown]] * 0.6
+        ax.quiver(cells[shown, 1] - d[:, 1] / 2, cells[shown, 0] - d[:, 0] / 2, d[:, 1],
+                  d[:, 0], angles="xy", scale_units="xy", scale=1, color="white", width=0.006)
+    if title:
+        ax.set_title(title)
+    return image

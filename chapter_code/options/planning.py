@@ -60,3 +60,48 @@ def smdp_value_iteration(
         if iterations is not None and k + 1 == iterations:
             return V, Q
     raise RuntimeError(f"SMDP value iteration did not reach tol={tol} in {max_iterations} sweeps")
+
+
+def epsilon_greedy_probabilities(Q: np.ndarray, initiation: np.ndarray, epsilon: float
+                                 ) -> np.ndarray:
+    """μ(o | s) of ε-greedy option choice: ε spread uniformly over the options that can start,
+    1 - ε spread uniformly over the greedy ones (ties share). Shapes: Q, initiation (S, O)."""
+    epsilon = check_real("epsilon", epsilon, low=0.0, high=1.0)
+    allowed = initiation.astype(float)
+    n_allowed = np.maximum(allowed.sum(axis=1, keepdims=True), 1.0)
+    q = np.where(initiation, Q, -np.inf)
+    greedy = (q == q.max(axis=1, keepdims=True)) & initiation
+    n_greedy = np.maximum(greedy.sum(axis=1, keepdims=True), 1)
+    return epsilon * allowed / n_allowed + (1 - epsilon) * greedy / n_greedy
+
+
+def expected_episode_steps(
+    mdp: TabularMDP, options: Sequence[Option], Q: np.ndarray, epsilon: float
+) -> np.ndarray:
+    """Expected primitive steps to a terminal state when options are chosen ε-greedily
+    w.r.t. ``Q`` (S, O) at every decision point, from each state (S,).
+
+    A linear solve on the chain over (state, running option): T(s, o) = 1 + Σ_s' P_π_o(s, s')
+    [β_o(s') Σ_o' μ(o'|s') T(s', o') + (1 - β_o(s')) T(s', o)], T = 0 at terminal states, and
+    the start value is Σ_o μ(o|s) T(s, o). Raises ``ValueError`` if the policy can run forever.
+    """
+    opts = stack_options(mdp, options)
+    S, O = mdp.n_states, len(opts.names)
+    Q = np.asarray(Q, dtype=float)
+    if Q.shape != (S, O):
+        raise ValueError(f"Q must have shape (S, O) = {(S, O)}, got {Q.shape}")
+    live = ~mdp.terminal
+    mu = epsilon_greedy_probabilities(np.where(live[:, None], Q, 0.0),
+                                      opts.initiation.T & live[:, None], epsilon)  # (S, O)
+    P_pi = np.einsum("osa,sat->ost", opts.policy, mdp.P) * live[None, None, :]  # (O, S, S')
+    beta = np.where(live, opts.termination, 1.0)  # (O, S')
+    # M[(s, o), (s', o')] = P_π_o(s, s') [β_o(s') μ(o'|s') + (1 - β_o(s')) 1{o' = o}]
+    M = np.einsum("ost,ot,tp->sotp", P_pi, beta, mu)
+    M += np.einsum("ost,ot,op->sotp", P_pi, 1.0 - beta, np.eye(O))
+    M = M.reshape(S * O, S * O)
+    try:
+        T = np.linalg.solve(np.eye(S * O) - M, np.ones(S * O)).reshape(S, O)
+    except np.linalg.LinAlgError as err:
+        raise ValueError("the ε-greedy option policy does not reach a terminal state from "
+                         "every state") from err
+    return np.where(live, (mu * T).sum(axis=1), 0.0)
