@@ -9,6 +9,7 @@ seeds. Sutton, Precup & Singh (1999), §§5-6.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from chapter_code.envs import four_rooms
 from chapter_code.envs.four_rooms import G1, G2
 from chapter_code.experiments import Experiment, ProgressFactory
 from chapter_code.options import (
+    LearningResult,
     hallway_options,
     intra_option_q_learning,
     primitive_options,
@@ -131,8 +133,9 @@ def run(config: FourRoomsConfig, progress: ProgressFactory) -> dict[str, Any]:
         option_sets = {"flat": primitive_options(mdp),
                        "smdp": [*primitive_options(mdp), *hallway_options(mdp)]}
         option_sets["intra"] = option_sets["smdp"]
-        learners = {"flat": lambda m, o, **kw: q_learning(m, **kw),
-                    "smdp": smdp_q_learning, "intra": intra_option_q_learning}
+        learners: dict[str, Callable[..., LearningResult]] = {
+            "flat": lambda m, o, **kw: q_learning(m, **kw),
+            "smdp": smdp_q_learning, "intra": intra_option_q_learning}
         steps: dict[str, np.ndarray] = {}
         reference: dict[str, float] = {}
         live = ~mdp.terminal
