@@ -116,7 +116,8 @@ class NavigationTaskEnv(gymnasium.Env):
         self.fixed_goal = None if goal is None else self._check_goal(goal)
         self.horizon = check_int("horizon", horizon, minimum=1)
         self.squared_reward = squared_reward
-        self.observation_space = gymnasium.spaces.Box(-np.inf, np.inf, (2,), np.float32)
+        reach = self.horizon * 0.1  # the farthest a position can get from the origin
+        self.observation_space = gymnasium.spaces.Box(-reach, reach, (2,), np.float32)
         self.action_space = gymnasium.spaces.Box(-0.1, 0.1, (2,), np.float32)
         self._env: Navigation2D | None = None
 

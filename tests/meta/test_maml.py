@@ -139,3 +139,35 @@ def test_adapt_takes_plain_gradient_steps_and_leaves_params_alone():
     adapted = adapt({"w": w}, lambda p: (p["w"] ** 2).sum(), inner_lr=0.25, steps=2)
     torch.testing.assert_close(adapted["w"].detach(), w * 0.25)  # (1 - 2α)^2 = 1/4
     torch.testing.assert_close(w, torch.tensor([1.0, -2.0]))
+
+
+@pytest.mark.unit
+def test_adapt_under_no_grad_gives_the_same_per_task_values():
+    """Views made under no_grad claim requires_grad; adapt must not let the tasks' gradients
+    mix through their shared base."""
+    model, support, _ = _sinusoid_problem()
+    params = dict(model.named_parameters())
+
+    def loss(p):
+        return ((batched_call(model, p, support[0]) - support[1]) ** 2).mean((1, 2)).sum()
+
+    tracked = adapt(expand_params(params, 4), loss, inner_lr=0.05)
+    with torch.no_grad():
+        untracked = adapt(expand_params(params, 4), loss, inner_lr=0.05)
+    for k in tracked:
+        torch.testing.assert_close(tracked[k].detach(), untracked[k])
+
+
+@pytest.mark.unit
+def test_experiment_configs_reject_bad_values():
+    from chapter_code.experiments.maml_fomaml import MamlVsFomamlConfig
+    from chapter_code.experiments.maml_nav import MamlNavConfig
+    from chapter_code.experiments.sinusoid import SinusoidConfig
+
+    with pytest.raises(ValueError, match="methods"):
+        MamlNavConfig(methods=("reptile",))
+    with pytest.raises(ValueError, match="outer"):
+        MamlVsFomamlConfig(outer="sgd")
+    with pytest.raises(ValueError, match="inner_lr"):
+        SinusoidConfig(inner_lr=-1.0)
+    assert MamlVsFomamlConfig().methods == ("maml", "fomaml")

@@ -1,0 +1,114 @@
+"""The RL pieces of MAML: vectorised rollouts, returns, the baseline, TRPO, the learner."""
+
+import pytest
+import torch
+
+from chapter_code.envs import Navigation2D
+from chapter_code.envs.navigation import sample_goals
+from chapter_code.meta import expand_params
+from chapter_code.meta.baselines import baseline_features, discounted_returns, linear_baseline
+from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
+from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_kl
+from chapter_code.meta.rollout import rollout
+from chapter_code.meta.trpo import conjugate_gradient
+
+
+def _policy(seed=0):
+    return GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(seed), hidden=(16, 16))
+
+
+@pytest.mark.unit
+def test_vectorised_rollout_equals_a_loop_over_tasks():
+    policy = _policy()
+    goals = sample_goals(3, torch.Generator().manual_seed(0))
+    noise = torch.randn((3, 4, 100, 2), generator=torch.Generator().manual_seed(1))
+    params = {k: v + 0.1 * i for i, (k, v) in enumerate(policy.named_parameters())}
+    batched = rollout(policy, expand_params(params, 3), Navigation2D(goals, 4), noise)
+    for i in range(3):
+        single = rollout(policy, expand_params(params, 1), Navigation2D(goals[i:i + 1], 4),
+                         noise[i:i + 1])
+        for field in ("obs", "action", "reward", "mask"):
+            torch.testing.assert_close(getattr(batched, field)[i:i + 1], getattr(single, field))
+
+
+@pytest.mark.unit
+def test_discounted_returns_match_a_backward_loop():
+    reward = torch.randn((2, 3, 7), generator=torch.Generator().manual_seed(0))
+    expected = torch.zeros_like(reward)
+    running = torch.zeros(2, 3)
+    for t in reversed(range(7)):
+        running = reward[..., t] + 0.9 * running
+        expected[..., t] = running
+    torch.testing.assert_close(discounted_returns(reward, 0.9), expected)
+
+
+@pytest.mark.unit
+def test_linear_baseline_recovers_returns_that_are_linear_in_its_features():
+    obs = torch.randn((2, 5, 10, 2), generator=torch.Generator().manual_seed(0))
+    weights = torch.randn((2, 8), generator=torch.Generator().manual_seed(1))
+    returns = torch.einsum("inf,if->in", baseline_features(obs).flatten(1, 2),
+                           weights).reshape(2, 5, 10)
+    fitted = linear_baseline(obs, returns, torch.ones_like(returns), reg=1e-9)
+    torch.testing.assert_close(fitted, returns, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.unit
+def test_conjugate_gradient_solves_a_positive_definite_system():
+    g = torch.Generator().manual_seed(0)
+    m = torch.randn((6, 6), generator=g, dtype=torch.float64)
+    a = m @ m.T + 6 * torch.eye(6, dtype=torch.float64)
+    b = torch.randn(6, generator=g, dtype=torch.float64)
+    torch.testing.assert_close(conjugate_gradient(lambda v: a @ v, b, iters=20),
+                               torch.linalg.solve(a, b))
+
+
+@pytest.mark.unit
+def test_gaussian_kl_matches_torch_distributions():
+    g = torch.Generator().manual_seed(0)
+    mp, lp, mq, lq = (torch.randn((4, 2), generator=g) for _ in range(4))
+    p = torch.distributions.Normal(mp, lp.exp())
+    q = torch.distributions.Normal(mq, lq.exp())
+    torch.testing.assert_close(gaussian_kl(mp, lp, mq, lq),
+                               torch.distributions.kl_divergence(p, q).sum(-1))
+
+
+def _train(seed, iterations, **kwargs):
+    policy = _policy(seed)
+    learner = MamlRL(policy, n_trajectories=5, **kwargs)
+    generator = torch.Generator().manual_seed(seed)
+    infos = [learner.meta_step(sample_goals(4, generator), generator)
+             for _ in range(iterations)]
+    return learner, infos
+
+
+@pytest.mark.determinism
+def test_same_seed_same_meta_training():
+    a, _ = _train(3, 2)
+    b, _ = _train(3, 2)
+    for k in a.params:
+        assert torch.equal(a.params[k], b.params[k])
+
+
+@pytest.mark.learns
+def test_maml_trpo_improves_the_adapted_return_and_respects_the_trust_region():
+    learner, infos = _train(0, 12)
+    assert all(info.kl <= 0.01 for info in infos)
+    first = sum(i.return_after for i in infos[:3]) / 3
+    last = sum(i.return_after for i in infos[-3:]) / 3
+    assert last > first + 5.0
+    episodes = adaptation_episodes(learner.policy, learner.params, sample_goals(
+        4, torch.Generator().manual_seed(9)), n_trajectories=5,
+        generator=torch.Generator().manual_seed(9))
+    assert len(episodes) == 4
+
+
+@pytest.mark.unit
+def test_learner_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="outer"):
+        MamlRL(_policy(), outer="sgd")
+    with pytest.raises(ValueError, match="inner_lr"):
+        MamlRL(_policy(), inner_lr=0.0)
+    with pytest.raises(TypeError, match="policy"):
+        MamlRL("policy")
+    with pytest.raises(TypeError, match="generator"):
+        MamlRL(_policy()).meta_step(torch.zeros(2, 2), 0)
