@@ -148,10 +148,21 @@ def run(config: MamlNavConfig, progress: ProgressFactory) -> dict[str, Any]:
     return {"metrics": metrics, "arrays": arrays}
 
 
+def saved_params(arrays: dict[str, np.ndarray], method: str) -> dict[str, torch.Tensor]:
+    """The trained parameters of ``method`` from a saved summary's arrays."""
+    prefix = f"{method}_param_"
+    params = {k[len(prefix):]: torch.from_numpy(v) for k, v in arrays.items()
+              if k.startswith(prefix)}
+    if not params:
+        raise ValueError(f"no saved parameters for method {method!r}")
+    return params
+
+
 EXPERIMENT = Experiment(
     name="maml-nav",
     summary="MAML, FOMAML and a pretrained policy on Finn et al.'s 2D navigation (Fig. 4)",
     config_type=MamlNavConfig,
     run=run,
 )
+
 

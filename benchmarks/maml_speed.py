@@ -1,0 +1,159 @@
+"""Speed of one MAML meta-iteration on Finn et al.'s 2D navigation meta-batch.
+
+The same meta-batch (20 goals x 20 trajectories x 100 steps, one inner policy-gradient step
+of 0.1 with the linear baseline, fresh trajectories from the adapted policies, second-order
+meta-gradient, Adam outer step) is timed three ways in one process:
+
+* ours: ``chapter_code.meta.MamlRL`` (all tasks together: a task dimension on the parameters
+  and ``vmap(functional_call)``); also with the paper's TRPO outer step;
+* ``higher``: ``innerloop_ctx`` with a differentiable SGD, one task at a time;
+* ``torchopt``: ``MetaSGD`` with state extraction/recovery, one task at a time.
+
+Run: ``python benchmarks/maml_speed.py [--repeats N]``. Writes
+``benchmarks/results/maml_speed.json`` and prints the ratios. The chapter's listing runs about
+1.7 meta-iterations/s at 10 tasks x 1 trajectory x 50 steps (train + validation: about 1.7k
+environment steps/s) on this machine; that figure is a constant below, not re-measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import higher
+import numpy as np
+import torch
+import torchopt
+
+from chapter_code.envs.navigation import Navigation2D, sample_goals
+from chapter_code.meta.maml_rl import MamlRL, advantages, masked_task_mean
+from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_log_prob
+from chapter_code.meta.rollout import Episodes, run_episodes
+
+LISTING_ENV_STEPS_PER_SECOND = 1.7e3
+N_TASKS, N_TRAJECTORIES, INNER_LR, GAMMA = 20, 20, 0.1, 0.99
+OUT = Path(__file__).resolve().parent / "results" / "maml_speed.json"
+
+
+def sample_with_module(module: torch.nn.Module, goal: torch.Tensor,
+                       generator: torch.Generator) -> Episodes:
+    """Episodes of one task from a (possibly adapted) policy module."""
+    env = Navigation2D(goal[None], N_TRAJECTORIES)
+    noise = torch.randn((1, N_TRAJECTORIES, env.horizon, 2), generator=generator)
+
+    def act(obs: torch.Tensor, t: int) -> torch.Tensor:
+        mean, log_std = module(obs)
+        return mean + torch.exp(log_std) * noise[:, :, t]
+
+    return run_episodes(env, act)
+
+
+def pg_loss(module: torch.nn.Module, episodes: Episodes, adv: torch.Tensor,
+            surrogate: bool = False) -> torch.Tensor:
+    """The inner loss −E[log π Â], or the outer surrogate −E[π/π_old Â] at π = π_old."""
+    log_prob = gaussian_log_prob(*module(episodes.obs), episodes.action)
+    weight = torch.exp(log_prob - log_prob.detach()) if surrogate else log_prob
+    return -masked_task_mean(weight * adv, episodes.mask).sum()
+
+
+def higher_iteration(policy: torch.nn.Module, outer: torch.optim.Optimizer,
+                     goals: torch.Tensor, generator: torch.Generator) -> int:
+    inner = torch.optim.SGD(policy.parameters(), lr=INNER_LR)
+    outer.zero_grad()
+    steps = 0
+    for goal in goals:
+        with higher.innerloop_ctx(policy, inner, copy_initial_weights=False) as (fmodel, diffopt):
+            train = sample_with_module(fmodel, goal, generator)
+            diffopt.step(pg_loss(fmodel, train, advantages(train, GAMMA)))
+            valid = sample_with_module(fmodel, goal, generator)
+            (pg_loss(fmodel, valid, advantages(valid, GAMMA), True) / len(goals)).backward()
+        steps += train.n_steps + valid.n_steps
+    outer.step()
+    return steps
+
+
+def torchopt_iteration(policy: torch.nn.Module, outer: torch.optim.Optimizer,
+                       goals: torch.Tensor, generator: torch.Generator) -> int:
+    inner = torchopt.MetaSGD(policy, lr=INNER_LR)
+    state = torchopt.extract_state_dict(policy)
+    outer.zero_grad()
+    steps = 0
+    for goal in goals:
+        train = sample_with_module(policy, goal, generator)
+        inner.step(pg_loss(policy, train, advantages(train, GAMMA)))
+        valid = sample_with_module(policy, goal, generator)
+        (pg_loss(policy, valid, advantages(valid, GAMMA), True) / len(goals)).backward()
+        torchopt.recover_state_dict(policy, state)
+        steps += train.n_steps + valid.n_steps
+    outer.step()
+    return steps
+
+
+def time_it(step: Callable[[torch.Tensor, torch.Generator], int], repeats: int) -> dict:
+    generator = torch.Generator().manual_seed(0)
+    step(sample_goals(N_TASKS, generator), generator)  # warm-up
+    seconds, steps = [], []
+    for _ in range(repeats):
+        goals = sample_goals(N_TASKS, generator)
+        start = time.perf_counter()
+        steps.append(step(goals, generator))
+        seconds.append(time.perf_counter() - start)
+    mean = float(np.mean(seconds))
+    return {"seconds_per_iteration": mean, "seconds": seconds,
+            "env_steps_per_iteration": float(np.mean(steps)),
+            "env_steps_per_second": float(np.mean(steps)) / mean}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    def policy() -> GaussianMLPPolicy:
+        return GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(0))
+
+    def ours(outer: str) -> Callable[[torch.Tensor, torch.Generator], int]:
+        learner = MamlRL(policy(), inner_lr=INNER_LR, outer=outer, outer_lr=1e-3,
+                         n_trajectories=N_TRAJECTORIES)
+        return lambda goals, generator: learner.meta_step(goals, generator).env_steps
+
+    def looped(iteration: Callable) -> Callable[[torch.Tensor, torch.Generator], int]:
+        module = policy()
+        outer = torch.optim.Adam(module.parameters(), lr=1e-3)
+        return lambda goals, generator: iteration(module, outer, goals, generator)
+
+    timings = {
+        "ours_adam": time_it(ours("adam"), args.repeats),
+        "ours_trpo": time_it(ours("trpo"), args.repeats),
+        "higher_adam": time_it(looped(higher_iteration), args.repeats),
+        "torchopt_adam": time_it(looped(torchopt_iteration), args.repeats),
+    }
+    ours_time = timings["ours_adam"]["seconds_per_iteration"]
+    ratios = {
+        "higher_over_ours": timings["higher_adam"]["seconds_per_iteration"] / ours_time,
+        "torchopt_over_ours": timings["torchopt_adam"]["seconds_per_iteration"] / ours_time,
+        "ours_adam_env_steps_over_listing":
+            timings["ours_adam"]["env_steps_per_second"] / LISTING_ENV_STEPS_PER_SECOND,
+        "ours_trpo_env_steps_over_listing":
+            timings["ours_trpo"]["env_steps_per_second"] / LISTING_ENV_STEPS_PER_SECOND,
+    }
+    report = {"meta_batch": {"tasks": N_TASKS, "trajectories": N_TRAJECTORIES, "horizon": 100},
+              "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+              "machine": platform.machine(), "repeats": args.repeats,
+              "listing_env_steps_per_second": LISTING_ENV_STEPS_PER_SECOND,
+              "timings": timings, "ratios": ratios}
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=2) + "\n")
+    for name, timing in timings.items():
+        print(f"{name:14s} {timing['seconds_per_iteration']:.3f} s/iteration "
+              f"{timing['env_steps_per_second']:,.0f} env steps/s")
+    for name, value in ratios.items():
+        print(f"{name:34s} {value:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
