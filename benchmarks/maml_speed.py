@@ -55,7 +55,8 @@ def sample_with_module(module: torch.nn.Module, goal: torch.Tensor,
 def pg_loss(module: torch.nn.Module, episodes: Episodes, adv: torch.Tensor,
             surrogate: bool = False) -> torch.Tensor:
     """The inner loss −E[log π Â], or the outer surrogate −E[π/π_old Â] at π = π_old."""
-    log_prob = gaussian_log_prob(*module(episodes.obs), episodes.action)
+    mean, log_std = module(episodes.obs)
+    log_prob = gaussian_log_prob(mean, log_std, episodes.action)
     weight = torch.exp(log_prob - log_prob.detach()) if surrogate else log_prob
     return -masked_task_mean(weight * adv, episodes.mask).sum()
 

@@ -140,7 +140,7 @@ class MamlRL:
         if not isinstance(policy, nn.Module):
             raise TypeError(f"policy must be a torch.nn.Module, got {type(policy).__name__}")
         self.policy = policy
-        self.params = dict(policy.named_parameters())
+        self.params: Params = dict(policy.named_parameters())
         self.inner_lr = check_real("inner_lr", inner_lr, low=0.0, low_open=True)
         self.inner_steps = check_int("inner_steps", inner_steps, minimum=0)
         if not isinstance(first_order, bool):
@@ -172,7 +172,7 @@ class MamlRL:
             old_mean, old_log_std = batched_call(self.policy, adapted, valid.obs)
             old_log_prob = gaussian_log_prob(old_mean, old_log_std, valid.action)
 
-        def adapted(params: Params, first_order: bool) -> Params:
+        def adapt_tasks(params: Params, first_order: bool) -> Params:
             current = expand_params(params, n_tasks)
             for episodes, adv in stages:
                 current = adapt(current, _loss_on(self.policy, episodes, adv),
@@ -188,15 +188,15 @@ class MamlRL:
             return loss, kl
 
         def loss_fn(params: Params) -> Tensor:
-            return surrogate_and_kl(adapted(params, self.first_order))[0]
+            return surrogate_and_kl(adapt_tasks(params, self.first_order))[0]
 
         if self.optimizer is None:
             # the trust region's metric is the Fisher matrix at the adapted parameters (the KL
             # through a first-order adaptation); the line search checks the exact KL
             info = trpo_step(
                 self.params, loss_fn,
-                kl_fn=lambda params: surrogate_and_kl(adapted(params, True))[1],
-                evaluate=lambda params: surrogate_and_kl(adapted(params, True)),
+                kl_fn=lambda params: surrogate_and_kl(adapt_tasks(params, True))[1],
+                evaluate=lambda params: surrogate_and_kl(adapt_tasks(params, True)),
                 max_kl=self.max_kl)
             kl = info.kl
         else:
