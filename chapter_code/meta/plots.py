@@ -34,7 +34,8 @@ def adapted_trajectories_figure(
     episodes = adaptation_episodes(policy, params, goals, inner_lrs=(inner_lr,) * steps,
                                    n_trajectories=n_trajectories,
                                    generator=torch.Generator().manual_seed(seed))
-    fig, axes = new_figure(ncols=len(goals), sharex=True, sharey=True)
+    fig, axes = new_figure(ncols=len(goals), sharex=True, sharey=True,
+                           figsize=(3.0 * len(goals), 3.3))
     axes = np.atleast_1d(axes)
     for i, ax in enumerate(axes):
         for ep, color, label in ((episodes[0], "#999999", "before"),
