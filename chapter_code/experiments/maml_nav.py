@@ -52,7 +52,7 @@ class MamlNavConfig:
     """seed of the policy initialisation, the training tasks and the sampling noise"""
 
     def __post_init__(self) -> None:
-        check_int("n_iterations", self.n_iterations, minimum=1)
+        check_int("n_iterations", self.n_iterations, minimum=2)  # for intervals over them
         check_int("meta_batch", self.meta_batch, minimum=2)
         check_int("n_trajectories", self.n_trajectories, minimum=2)
         check_real("inner_lr", self.inner_lr, low=0.0, low_open=True)

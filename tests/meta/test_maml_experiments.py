@@ -6,7 +6,7 @@ import pytest
 from chapter_code import experiments
 from chapter_code.experiments.maml_nav import saved_params
 
-TINY = {"n_iterations": 1, "meta_batch": 2, "n_trajectories": 2, "n_eval_tasks": 2}
+TINY = {"n_iterations": 2, "meta_batch": 2, "n_trajectories": 2, "n_eval_tasks": 2}
 
 
 @pytest.mark.determinism
