@@ -5,7 +5,8 @@ of 0.1 with the linear baseline, fresh trajectories from the adapted policies, s
 meta-gradient, Adam outer step) is timed three ways in one process:
 
 * ours: ``chapter_code.meta.MamlRL`` (all tasks together: a task dimension on the parameters
-  and ``vmap(functional_call)``); also with the paper's TRPO outer step;
+  and ``vmap(functional_call)``); also with the paper's TRPO outer step, and first-order
+  (FOMAML) with either outer step, for the MAML/FOMAML wall-clock ratio;
 * ``higher``: ``innerloop_ctx`` with a differentiable SGD, one task at a time;
 * ``torchopt``: ``MetaSGD`` with state extraction/recovery, one task at a time.
 
@@ -117,9 +118,10 @@ def main() -> None:
     def policy() -> GaussianMLPPolicy:
         return GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(0))
 
-    def ours(outer: str) -> Callable[[torch.Tensor, torch.Generator], int]:
+    def ours(outer: str, first_order: bool = False
+             ) -> Callable[[torch.Tensor, torch.Generator], int]:
         learner = MamlRL(policy(), inner_lr=INNER_LR, outer=outer, outer_lr=1e-3,
-                         n_trajectories=N_TRAJECTORIES)
+                         first_order=first_order, n_trajectories=N_TRAJECTORIES)
         return lambda goals, generator: learner.meta_step(goals, generator).env_steps
 
     def looped(iteration: Callable) -> Callable[[torch.Tensor, torch.Generator], int]:
@@ -130,6 +132,8 @@ def main() -> None:
     timings = {
         "ours_adam": time_it(ours("adam"), args.repeats),
         "ours_trpo": time_it(ours("trpo"), args.repeats),
+        "ours_fomaml_adam": time_it(ours("adam", first_order=True), args.repeats),
+        "ours_fomaml_trpo": time_it(ours("trpo", first_order=True), args.repeats),
         "higher_adam": time_it(looped(higher_iteration), args.repeats),
         "torchopt_adam": time_it(looped(torchopt_iteration), args.repeats),
     }
@@ -137,6 +141,10 @@ def main() -> None:
     ratios = {
         "higher_over_ours": timings["higher_adam"]["seconds_per_iteration"] / ours_time,
         "torchopt_over_ours": timings["torchopt_adam"]["seconds_per_iteration"] / ours_time,
+        "maml_over_fomaml_adam":
+            ours_time / timings["ours_fomaml_adam"]["seconds_per_iteration"],
+        "maml_over_fomaml_trpo": timings["ours_trpo"]["seconds_per_iteration"]
+            / timings["ours_fomaml_trpo"]["seconds_per_iteration"],
         "ours_adam_env_steps_over_listing":
             timings["ours_adam"]["env_steps_per_second"] / LISTING_ENV_STEPS_PER_SECOND,
         "ours_trpo_env_steps_over_listing":
@@ -150,7 +158,7 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2) + "\n")
     for name, timing in timings.items():
-        print(f"{name:14s} {timing['seconds_per_iteration']:.3f} s/iteration "
+        print(f"{name:16s} {timing['seconds_per_iteration']:.3f} s/iteration "
               f"{timing['env_steps_per_second']:,.0f} env steps/s")
     for name, value in ratios.items():
         print(f"{name:34s} {value:.1f}x")
