@@ -8,7 +8,7 @@ import pytest
 from chapter_code import experiments, results
 
 # experiments whose full configuration runs in well under a minute
-REGENERATED = ["why-hierarchy"]
+REGENERATED = ["why-hierarchy", "sinusoid"]
 
 
 @pytest.mark.determinism
