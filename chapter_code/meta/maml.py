@@ -28,7 +28,8 @@ from chapter_code._checks import check_int, check_real
 Params = dict[str, Tensor]
 
 
-def _check_params(params: object) -> Params:
+def check_params(params: object) -> Params:
+    """Return ``params`` as a dict if it maps names to floating-point tensors, else raise."""
     if not isinstance(params, Mapping) or not params:
         raise TypeError(f"params must be a non-empty dict name -> Tensor, got {type(params)}")
     for name, value in params.items():
@@ -59,7 +60,7 @@ def adapt(
     and every tensor when called under ``torch.no_grad``, are adapted from a detached copy:
     the values are the same, the result just has no graph back to them.
     """
-    params = _check_params(params)
+    params = check_params(params)
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
     inner_lr = check_real("inner_lr", inner_lr, low=0.0, low_open=True)
@@ -89,7 +90,7 @@ def expand_params(params: Mapping[str, Tensor], n_tasks: int) -> Params:
     Back-propagating through the views sums the tasks' gradients into the shared θ, as the
     meta-objective Σ_i L_i(θ'_i) requires (Finn et al. 2017, eq. 3).
     """
-    params = _check_params(params)
+    params = check_params(params)
     n_tasks = check_int("n_tasks", n_tasks, minimum=1)
     return {k: v.expand(n_tasks, *v.shape) for k, v in params.items()}
 
@@ -102,7 +103,7 @@ def batched_call(model: nn.Module, params: Mapping[str, Tensor], *inputs: Tensor
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    params = _check_params(params)
+    params = check_params(params)
 
     def call(task_params: Params, *task_inputs: Tensor) -> Tensor:
         return functional_call(model, task_params, task_inputs)

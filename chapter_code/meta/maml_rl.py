@@ -21,9 +21,9 @@ from torch import Tensor, nn
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.envs.navigation import Navigation2D
 from chapter_code.meta.baselines import discounted_returns, linear_baseline
-from chapter_code.meta.maml import Params, adapt, batched_call, expand_params
+from chapter_code.meta.maml import Params, adapt, expand_params
 from chapter_code.meta.networks import check_generator
-from chapter_code.meta.policies import gaussian_kl, gaussian_log_prob
+from chapter_code.meta.policies import gaussian_kl, gaussian_log_prob, task_policy
 from chapter_code.meta.rollout import Episodes, sample_episodes
 from chapter_code.meta.trpo import trpo_step
 
@@ -50,7 +50,7 @@ def policy_gradient_loss(
 ) -> Tensor:
     """Σ_i L_i(θ_i), L_i = −mean over task i's steps of log π_{θ_i}(a|s) Â (REINFORCE with a
     baseline; Williams 1992). Summed so its gradient in task i's slice is ∇L_i."""
-    mean, log_std = batched_call(policy, params, episodes.obs)
+    mean, log_std = task_policy(policy, params, episodes.obs)
     log_prob = gaussian_log_prob(mean, log_std, episodes.action)
     return -masked_task_mean(log_prob * adv, episodes.mask).sum()
 
@@ -169,7 +169,7 @@ class MamlRL:
         valid = sample_episodes(self.policy, adapted, env, generator)
         valid_adv = advantages(valid, self.gamma)
         with torch.no_grad():
-            old_mean, old_log_std = batched_call(self.policy, adapted, valid.obs)
+            old_mean, old_log_std = task_policy(self.policy, adapted, valid.obs)
             old_log_prob = gaussian_log_prob(old_mean, old_log_std, valid.action)
 
         def adapt_tasks(params: Params, first_order: bool) -> Params:
@@ -180,7 +180,7 @@ class MamlRL:
             return current
 
         def surrogate_and_kl(current: Params) -> tuple[Tensor, Tensor]:
-            mean, log_std = batched_call(self.policy, current, valid.obs)
+            mean, log_std = task_policy(self.policy, current, valid.obs)
             ratio = torch.exp(gaussian_log_prob(mean, log_std, valid.action) - old_log_prob)
             loss = -masked_task_mean(ratio * valid_adv, valid.mask).mean()
             kl = masked_task_mean(gaussian_kl(old_mean, old_log_std, mean, log_std),

@@ -9,8 +9,8 @@ import torch
 from torch import Tensor, nn
 
 from chapter_code.envs.navigation import Navigation2D
-from chapter_code.meta.maml import batched_call
 from chapter_code.meta.networks import check_generator
+from chapter_code.meta.policies import task_policy
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def rollout(
         raise ValueError(f"noise must have shape {expected}, got {tuple(noise.shape)}")
 
     def act(obs: Tensor, t: int) -> Tensor:
-        mean, log_std = batched_call(policy, params, obs)
+        mean, log_std = task_policy(policy, params, obs)
         return mean + torch.exp(log_std) * noise[:, :, t]
 
     return run_episodes(env, act)

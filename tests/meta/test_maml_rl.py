@@ -5,10 +5,10 @@ import torch
 
 from chapter_code.envs import Navigation2D
 from chapter_code.envs.navigation import sample_goals
-from chapter_code.meta import expand_params
+from chapter_code.meta import batched_call, expand_params
 from chapter_code.meta.baselines import baseline_features, discounted_returns, linear_baseline
 from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
-from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_kl
+from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_kl, task_policy
 from chapter_code.meta.rollout import rollout
 from chapter_code.meta.trpo import conjugate_gradient
 
@@ -29,6 +29,21 @@ def test_vectorised_rollout_equals_a_loop_over_tasks():
                          noise[i:i + 1])
         for field in ("obs", "action", "reward", "mask"):
             torch.testing.assert_close(getattr(batched, field)[i:i + 1], getattr(single, field))
+
+
+@pytest.mark.unit
+def test_batched_matmul_policy_equals_vmap_with_its_gradient():
+    policy = _policy()
+    obs = torch.randn((3, 4, 5, 2), generator=torch.Generator().manual_seed(1))
+    params = {k: (v.detach() + 0.1 * torch.arange(3.0).reshape(3, *[1] * v.ndim))
+              .requires_grad_(True) for k, v in policy.named_parameters()}
+    fast, slow = task_policy(policy, params, obs), batched_call(policy, params, obs)
+    for a, b in zip(fast, slow, strict=True):
+        torch.testing.assert_close(a, b)
+    grads = [torch.autograd.grad((out[0] ** 2).sum() + out[1].sum(), list(params.values()))
+             for out in (fast, slow)]
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b)
 
 
 @pytest.mark.unit
