@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 python -m ruff check .
 python -m mypy chapter_code
-python -m pytest tests notebooks --nbval --sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=900 -q "$@"
+python -m pytest tests notebooks --nbval --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=900 -q "$@"
