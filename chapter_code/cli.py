@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
 import functools
+import inspect
 import json
 import sys
+import textwrap
 import typing
 from collections.abc import Sequence
 from typing import Any
@@ -31,16 +34,35 @@ def _parse_value(text: str, kind: Any) -> Any:
         raise argparse.ArgumentTypeError(f"expected {kind.__name__}, got {text!r}") from err
 
 
+def field_docs(config_type: type) -> dict[str, str]:
+    """The one-line docstring written under each field of a config dataclass (and of the config
+    dataclasses it extends), by field name."""
+    docs: dict[str, str] = {}
+    for cls in reversed(config_type.__mro__):
+        if not dataclasses.is_dataclass(cls):
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
+        for node, following in zip(body, body[1:], strict=False):
+            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                    and isinstance(following, ast.Expr)
+                    and isinstance(following.value, ast.Constant)
+                    and isinstance(following.value.value, str)):
+                docs[node.target.id] = " ".join(following.value.value.split())
+    return docs
+
+
 def _config_parser(experiment: experiments.Experiment) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"chapter-code run {experiment.name}",
                                      description=experiment.summary)
     hints = typing.get_type_hints(experiment.config_type)
+    docs = field_docs(experiment.config_type)
     for field in dataclasses.fields(experiment.config_type):
         kind = hints[field.name]
         parser.add_argument(
             f"--{field.name.replace('_', '-')}", dest=field.name, default=argparse.SUPPRESS,
             type=functools.partial(_parse_value, kind=kind),
-            help=f"default: {field.default!r}",
+            help=f"{docs.get(field.name, '')} (default: {field.default!r})".strip(),
         )
     return parser
 
@@ -51,9 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Run the book's experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the experiments")
-    run_parser = sub.add_parser("run", help="run one experiment",
+    run_parser = sub.add_parser("run", help="run one experiment", add_help=False,
                                 epilog="Experiment options: chapter-code run NAME --help")
-    run_parser.add_argument("name")
+    run_parser.add_argument("name", nargs="?", help="an experiment from `chapter-code list`")
+    run_parser.add_argument("-h", "--help", action="store_true",
+                            help="show this help, or with NAME the experiment's options")
     run_parser.add_argument("--json", action="store_true",
                             help="print the headline metrics as one JSON object on stdout")
     run_parser.add_argument("--save", action="store_true",
@@ -67,11 +91,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name:24s} {experiment.summary}")
         return 0
 
+    if args.name is None:
+        if args.help:
+            run_parser.print_help()
+            return 0
+        run_parser.error("the experiment NAME is required (see `chapter-code list`)")
     try:
         experiment = experiments.get(args.name)
     except ValueError as err:
         parser.error(str(err))
-    overrides = vars(_config_parser(experiment).parse_args(rest))
+    config_parser = _config_parser(experiment)
+    if args.help:
+        config_parser.print_help()
+        return 0
+    overrides = vars(config_parser.parse_args(rest))
     try:
         config = experiment.config_type(**overrides)
     except (TypeError, ValueError) as err:

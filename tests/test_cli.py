@@ -1,5 +1,6 @@
 """The chapter-code command line: list, run with --json, clear errors on bad input."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -7,7 +8,7 @@ import sys
 import pytest
 
 from chapter_code import experiments
-from chapter_code.cli import main
+from chapter_code.cli import field_docs, main
 
 SMALL = ["--lengths", "4,6", "--n-seeds", "4", "--n-episodes", "60"]
 
@@ -47,6 +48,7 @@ def test_console_script_and_module_entry_point_agree():
         (["run", "why-hierarchy", "--alpha", "fast"], "expected float"),
         (["run", "why-hierarchy", "--no-such-option", "1"], "unrecognized arguments"),
         (["frobnicate"], "invalid choice"),
+        (["run"], "the experiment NAME is required"),
     ],
 )
 def test_bad_input_exits_non_zero_with_a_message(argv, message, capsys):
@@ -56,6 +58,25 @@ def test_bad_input_exits_non_zero_with_a_message(argv, message, capsys):
         code = exit_.code
     assert code != 0
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.unit
+def test_help_of_an_experiment_lists_its_config_fields(capsys):
+    assert main(["run", "why-hierarchy", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in ("--lengths", "--n-seeds", "--seed", "--tolerance"):
+        assert option in out
+    assert "distance between landmarks" in out  # the field's docstring line
+    assert main(["run", "--help"]) == 0
+    assert "NAME" in capsys.readouterr().out
+
+
+@pytest.mark.unit
+def test_every_config_field_of_every_experiment_has_a_docstring_line():
+    for name, experiment in experiments.registry().items():
+        fields = {f.name for f in dataclasses.fields(experiment.config_type)}
+        missing = fields - set(field_docs(experiment.config_type))
+        assert not missing, f"{name}: config fields without a docstring line: {missing}"
 
 
 @pytest.mark.unit
