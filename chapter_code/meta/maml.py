@@ -78,7 +78,8 @@ def adapt(
             if not isinstance(loss, Tensor) or loss.ndim != 0:
                 raise ValueError("loss_fn must return a scalar tensor")
             grads = torch.autograd.grad(loss, list(current.values()),
-                                        create_graph=not first_order, materialize_grads=True)
+                                        create_graph=tracked and not first_order,
+                                        materialize_grads=True)
             current = {k: v - inner_lr * g for (k, v), g in zip(current.items(), grads,
                                                                  strict=True)}
     return current

@@ -5,15 +5,15 @@ Inner step (per task i, 20 trajectories): vanilla policy gradient with the linea
     θ'_i = θ − α ∇_θ L_i(θ),   L_i(θ) = −E[log π_θ(a|s) Â(s, a)]     (Finn et al. 2017, eq. 1)
 Outer step: the surrogate Σ_i E_{π_θ'_i,old}[π_θ'_i(a|s) / π_θ'_i,old(a|s) Â] of fresh episodes
 from the adapted policies, differentiated through the inner step (second order unless
-``first_order``), and maximised by TRPO within KL ≤ 0.01 or by Adam.
+``first_order``), and maximised by TRPO within KL ≤ 0.01 (the KL, too, taken as a function of θ
+through the inner step) or by Adam.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -62,22 +62,34 @@ def sample_and_adapt(
     inner_lrs: Sequence[float],
     gamma: float,
     generator: torch.Generator,
+    *,
+    first_order: bool = True,
 ) -> tuple[list[Stage], Params]:
     """For each step size α_j: sample episodes with the current per-task parameters, then take
     one policy-gradient step. ``params`` have a leading task dimension. Returns the stages
-    (episodes, advantages) and the final adapted parameters, all without a graph."""
-    current = {k: v.detach() for k, v in params.items()}
+    (episodes, advantages) and the adapted parameters. Episodes are sampled without a graph;
+    the adapted parameters keep theirs back to ``params`` (second order unless
+    ``first_order``), so the outer loss can differentiate through the very adaptation that
+    produced its episodes."""
+    current = dict(params)
     stages: list[Stage] = []
     for lr in inner_lrs:
-        episodes = sample_episodes(policy, current, env, generator)
+        episodes = sample_episodes(policy, detached(current), env, generator)
         adv = advantages(episodes, gamma)
         stages.append((episodes, adv))
-        current = adapt(current, _loss_on(policy, episodes, adv), inner_lr=lr, first_order=True)
-        current = {k: v.detach() for k, v in current.items()}
+        current = adapt(current, _loss_on(policy, episodes, adv), inner_lr=lr,
+                        first_order=first_order)
     return stages, current
 
 
-def _loss_on(policy: nn.Module, episodes: Episodes, adv: Tensor) -> Any:
+def detached(params: Mapping[str, Tensor]) -> Params:
+    """The same values without a graph."""
+    return {k: v.detach() for k, v in params.items()}
+
+
+def _loss_on(
+    policy: nn.Module, episodes: Episodes, adv: Tensor
+) -> Callable[[Params], Tensor]:
     return lambda p: policy_gradient_loss(policy, p, episodes, adv)
 
 
@@ -98,10 +110,27 @@ def adaptation_episodes(
         check_real(f"inner_lrs[{j}]", lr, low=0.0, low_open=True)
     generator = check_generator(generator)
     env = Navigation2D(goals, n_trajectories, squared_reward=squared_reward)
-    stages, final = sample_and_adapt(policy, expand_params(params, env.n_tasks), env,
-                                     inner_lrs, gamma, generator)
+    with torch.no_grad():
+        stages, final = sample_and_adapt(policy, expand_params(params, env.n_tasks), env,
+                                         inner_lrs, gamma, generator)
     return [episodes for episodes, _ in stages] + [sample_episodes(policy, final, env,
                                                                    generator)]
+
+
+@dataclass(frozen=True)
+class OuterObjective:
+    """The outer step's ingredients at the current θ. ``loss`` (the surrogate) and ``kl`` (the
+    mean KL from the adapted sampling policies) carry their graphs back to θ through the
+    adaptation, so the KL's Hessian is JᵀFJ, F the Fisher matrix at θ' and J = dθ'/dθ: the
+    trust region of the paper, whose implementation took its Hessian-vector products by finite
+    differences of this gradient. ``evaluate(params)`` recomputes ``(loss, kl)`` at other
+    parameters on the same episodes (differentiable unless called under ``no_grad``)."""
+
+    loss: Tensor
+    kl: Tensor
+    evaluate: Callable[[Params], tuple[Tensor, Tensor]]
+    stages: list[Stage]
+    valid: Episodes
 
 
 @dataclass(frozen=True)
@@ -156,28 +185,22 @@ class MamlRL:
                                                          low_open=True))
                           if self.outer == "adam" else None)
 
-    def meta_step(self, goals: Tensor, generator: torch.Generator) -> MetaStepInfo:
-        """One meta-iteration on the tasks ``goals`` (n_tasks, 2): sample, adapt, sample again,
-        and update θ through the adaptation (Finn et al. 2017, Algorithm 3)."""
+    def outer_objective(self, goals: Tensor, generator: torch.Generator) -> OuterObjective:
+        """Sample, adapt and sample again on the tasks ``goals`` (n_tasks, 2); return the outer
+        step's surrogate loss and KL as functions of θ through the adaptation (Finn et al.
+        2017, Algorithm 3, lines 3-8)."""
         generator = check_generator(generator)
-        start = time.perf_counter()
         env = Navigation2D(goals, self.n_trajectories, squared_reward=self.squared_reward)
         n_tasks = env.n_tasks
-        stages, adapted = sample_and_adapt(
-            self.policy, expand_params(self.params, n_tasks), env,
-            [self.inner_lr] * self.inner_steps, self.gamma, generator)
-        valid = sample_episodes(self.policy, adapted, env, generator)
+        lrs = [self.inner_lr] * self.inner_steps
+        stages, adapted = sample_and_adapt(self.policy, expand_params(self.params, n_tasks),
+                                           env, lrs, self.gamma, generator,
+                                           first_order=self.first_order)
+        valid = sample_episodes(self.policy, detached(adapted), env, generator)
         valid_adv = advantages(valid, self.gamma)
         with torch.no_grad():
             old_mean, old_log_std = task_policy(self.policy, adapted, valid.obs)
             old_log_prob = gaussian_log_prob(old_mean, old_log_std, valid.action)
-
-        def adapt_tasks(params: Params, first_order: bool) -> Params:
-            current = expand_params(params, n_tasks)
-            for episodes, adv in stages:
-                current = adapt(current, _loss_on(self.policy, episodes, adv),
-                                inner_lr=self.inner_lr, first_order=first_order)
-            return current
 
         def surrogate_and_kl(current: Params) -> tuple[Tensor, Tensor]:
             mean, log_std = task_policy(self.policy, current, valid.obs)
@@ -187,24 +210,30 @@ class MamlRL:
                                   valid.mask).mean()
             return loss, kl
 
-        def loss_fn(params: Params) -> Tensor:
-            return surrogate_and_kl(adapt_tasks(params, self.first_order))[0]
+        def evaluate(params: Params) -> tuple[Tensor, Tensor]:
+            current = expand_params(params, n_tasks)
+            for (episodes, adv), lr in zip(stages, lrs, strict=True):
+                current = adapt(current, _loss_on(self.policy, episodes, adv), inner_lr=lr,
+                                first_order=self.first_order)
+            return surrogate_and_kl(current)
 
+        loss, kl = surrogate_and_kl(adapted)
+        return OuterObjective(loss, kl, evaluate, stages, valid)
+
+    def meta_step(self, goals: Tensor, generator: torch.Generator) -> MetaStepInfo:
+        """One meta-iteration on the tasks ``goals`` (n_tasks, 2): :meth:`outer_objective`,
+        then a TRPO step within KL ≤ ``max_kl`` or an Adam step on the surrogate."""
+        start = time.perf_counter()
+        objective = self.outer_objective(goals, generator)
         if self.optimizer is None:
-            # the trust region's metric is the Fisher matrix at the adapted parameters (the KL
-            # through a first-order adaptation); the line search checks the exact KL
-            info = trpo_step(
-                self.params, loss_fn,
-                kl_fn=lambda params: surrogate_and_kl(adapt_tasks(params, True))[1],
-                evaluate=lambda params: surrogate_and_kl(adapt_tasks(params, True)),
-                max_kl=self.max_kl)
-            kl = info.kl
+            kl = trpo_step(self.params, objective.loss, objective.kl, objective.evaluate,
+                           max_kl=self.max_kl).kl
         else:
-            loss = loss_fn(self.params)
             self.optimizer.zero_grad()
-            loss.backward()
+            objective.loss.backward()
             self.optimizer.step()
             kl = 0.0
+        stages, valid = objective.stages, objective.valid
         first = stages[0][0] if stages else valid
         return MetaStepInfo(
             return_before=float(first.returns.mean()), return_after=float(valid.returns.mean()),

@@ -16,16 +16,16 @@ from torch import Tensor
 from chapter_code._checks import check_int, check_real
 from chapter_code.meta.maml import Params
 
-ParamsFn = Callable[[Params], Tensor]
-
 
 def conjugate_gradient(
     matvec: Callable[[Tensor], Tensor], b: Tensor, iters: int = 10, tol: float = 1e-10
-) -> Tensor:
-    """Approximate solution of A x = b for symmetric positive definite A given by ``matvec``
-    (Hestenes & Stiefel 1952), starting from x = 0."""
+) -> tuple[Tensor, Tensor]:
+    """Approximate solution x of A x = b for symmetric positive definite A given by ``matvec``
+    (Hestenes & Stiefel 1952), starting from x = 0. Returns ``(x, A x)``: A x is accumulated
+    from the products already made (x = Σ α_k p_k, so A x = Σ α_k A p_k), no extra ``matvec``."""
     iters = check_int("iters", iters, minimum=1)
     x = torch.zeros_like(b)
+    ax = torch.zeros_like(b)
     r = b.clone()
     p = b.clone()
     rr = r @ r
@@ -35,15 +35,27 @@ def conjugate_gradient(
         ap = matvec(p)
         alpha = rr / (p @ ap)
         x = x + alpha * p
+        ax = ax + alpha * ap
         r = r - alpha * ap
         rr_new = r @ r
         p = r + (rr_new / rr) * p
         rr = rr_new
-    return x
+    return x, ax
 
 
 def _flat(tensors: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
     return torch.cat([t.reshape(-1) for t in tensors])
+
+
+def hessian_vector_product(value: Tensor, leaves: list[Tensor]) -> Callable[[Tensor], Tensor]:
+    """v ↦ ∇²f v for the scalar f = ``value`` with its graph to ``leaves`` (v and the result
+    flat over the leaves, in order), by differentiating ∇f · v (Pearlmutter 1994)."""
+    grad = _flat(torch.autograd.grad(value, leaves, create_graph=True))
+
+    def product(v: Tensor) -> Tensor:
+        return _flat(torch.autograd.grad(grad @ v, leaves, retain_graph=True))
+
+    return product
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,8 @@ class TrpoInfo:
 
 def trpo_step(
     params: Params,
-    loss_fn: ParamsFn,
-    kl_fn: ParamsFn,
+    loss: Tensor,
+    kl: Tensor,
     evaluate: Callable[[Params], tuple[Tensor, Tensor]],
     *,
     max_kl: float = 0.01,
@@ -71,9 +83,10 @@ def trpo_step(
 ) -> TrpoInfo:
     """One TRPO update of the leaf tensors ``params``, in place.
 
-    ``loss_fn(params)``: the surrogate loss to minimise (its gradient is the search
-    direction's right-hand side). ``kl_fn(params)``: a KL from the sampling policy, zero with
-    zero gradient at the current ``params``, whose Hessian is the trust region's metric.
+    ``loss``: the surrogate loss to minimise at the current ``params``, with its graph to them
+    (its gradient is the search direction's right-hand side). ``kl``: a KL from the sampling
+    policy at the current ``params``, with its graph; zero with zero gradient there, its
+    Hessian is the trust region's metric.
     ``evaluate(params)``: the values ``(loss, kl)`` checked by the line search, called without
     a graph; the step is accepted only if the loss decreases and this KL is at most ``max_kl``.
     """
@@ -83,16 +96,14 @@ def trpo_step(
                                  low_open=True, high_open=True)
     max_backtracks = check_int("max_backtracks", max_backtracks, minimum=1)
     leaves = list(params.values())
-    loss = loss_fn(params)
-    grad = _flat(torch.autograd.grad(loss, leaves))
-    grad_kl = _flat(torch.autograd.grad(kl_fn(params), leaves, create_graph=True))
+    kl_hessian = hessian_vector_product(kl, leaves)
+    grad = _flat(torch.autograd.grad(loss, leaves, retain_graph=True))
 
     def fisher_vector(v: Tensor) -> Tensor:
-        hv = torch.autograd.grad(grad_kl @ v, leaves, retain_graph=True)
-        return _flat(hv) + damping * v
+        return kl_hessian(v) + damping * v
 
-    direction = conjugate_gradient(fisher_vector, -grad, iters=cg_iters)
-    curvature = direction @ fisher_vector(direction)
+    direction, fisher_direction = conjugate_gradient(fisher_vector, -grad, iters=cg_iters)
+    curvature = direction @ fisher_direction
     scale = torch.sqrt(2 * max_kl / curvature.clamp(min=1e-12))
     full_step = (scale * direction).detach()
     old = [p.detach().clone() for p in leaves]

@@ -10,7 +10,7 @@ from chapter_code.meta.baselines import baseline_features, discounted_returns, l
 from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
 from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_kl, task_policy
 from chapter_code.meta.rollout import rollout
-from chapter_code.meta.trpo import conjugate_gradient
+from chapter_code.meta.trpo import conjugate_gradient, hessian_vector_product
 
 
 def _policy(seed=0):
@@ -73,8 +73,9 @@ def test_conjugate_gradient_solves_a_positive_definite_system():
     m = torch.randn((6, 6), generator=g, dtype=torch.float64)
     a = m @ m.T + 6 * torch.eye(6, dtype=torch.float64)
     b = torch.randn(6, generator=g, dtype=torch.float64)
-    torch.testing.assert_close(conjugate_gradient(lambda v: a @ v, b, iters=20),
-                               torch.linalg.solve(a, b))
+    x, ax = conjugate_gradient(lambda v: a @ v, b, iters=20)
+    torch.testing.assert_close(x, torch.linalg.solve(a, b))
+    torch.testing.assert_close(ax, a @ x)
 
 
 @pytest.mark.unit
@@ -127,3 +128,59 @@ def test_learner_rejects_bad_arguments():
         MamlRL("policy")
     with pytest.raises(TypeError, match="generator"):
         MamlRL(_policy()).meta_step(torch.zeros(2, 2), 0)
+
+
+def _float64_objective(first_order, inner_steps=1):
+    policy = GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(0), hidden=(6, 6)).double()
+    learner = MamlRL(policy, n_trajectories=3, first_order=first_order, inner_steps=inner_steps)
+    goals = sample_goals(2, torch.Generator().manual_seed(1)).double()
+    return learner, learner.outer_objective(goals, torch.Generator().manual_seed(2))
+
+
+def _shift(params, v, eps):
+    out, offset = {}, 0
+    for k, p in params.items():
+        out[k] = (p.detach() + eps * v[offset:offset + p.numel()].view_as(p)).requires_grad_(True)
+        offset += p.numel()
+    return out
+
+
+def _flat_grad(value, params):
+    return torch.cat([g.reshape(-1) for g in torch.autograd.grad(value, list(params.values()))])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("inner_steps", [1, 0])
+def test_trust_region_curvature_is_the_kl_hessian_through_the_adaptation(inner_steps):
+    """H v from double back-propagation equals central finite differences of ∇KL(θ'(θ)) (the
+    paper's own way to get it), through one second-order inner step or none (plain TRPO's
+    Fisher matrix); through the step it differs from FOMAML's Fisher matrix at θ'."""
+    learner, objective = _float64_objective(False, inner_steps)
+    leaves = list(learner.params.values())
+    n = sum(p.numel() for p in leaves)
+    v = torch.randn(n, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    exact = hessian_vector_product(objective.kl, leaves)(v)
+    eps = 1e-5
+    grads = []
+    for s in (eps, -eps):
+        shifted = _shift(learner.params, v, s)
+        grads.append(_flat_grad(objective.evaluate(shifted)[1], shifted))
+    finite = (grads[0] - grads[1]) / (2 * eps)
+    torch.testing.assert_close(exact, finite, rtol=1e-6, atol=1e-8)
+    if inner_steps:
+        fo_learner, fo_objective = _float64_objective(True)
+        fisher = hessian_vector_product(fo_objective.kl, list(fo_learner.params.values()))(v)
+        assert (exact - fisher).norm() > 1e-3 * fisher.norm()
+
+
+@pytest.mark.unit
+def test_rl_meta_gradient_matches_finite_differences_of_the_surrogate():
+    learner, objective = _float64_objective(False)
+    grad = _flat_grad(objective.loss, learner.params)
+    n = grad.numel()
+    for seed in range(3):
+        v = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        with torch.no_grad():
+            plus, minus = (objective.evaluate(_shift(learner.params, v, s))[0]
+                           for s in (1e-6, -1e-6))
+        torch.testing.assert_close(grad @ v, (plus - minus) / 2e-6, rtol=1e-6, atol=1e-9)
