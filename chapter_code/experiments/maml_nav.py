@@ -46,7 +46,7 @@ class MamlNavConfig:
     """TRPO's trust region δ on the mean KL"""
     outer: str = "trpo"
     """outer optimiser: 'trpo' (the paper) or 'adam'"""
-    methods: tuple[str, ...] = ("maml", "pretrained")
+    methods: tuple[str, ...] = ("maml", "fomaml", "pretrained")
     """which of 'maml', 'fomaml', 'pretrained' to train"""
     seed: int = 0
     """seed of the policy initialisation, the training tasks and the sampling noise"""

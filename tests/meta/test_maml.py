@@ -170,4 +170,8 @@ def test_experiment_configs_reject_bad_values():
         MamlVsFomamlConfig(outer="sgd")
     with pytest.raises(ValueError, match="inner_lr"):
         SinusoidConfig(inner_lr=-1.0)
+    with pytest.raises(ValueError, match="methods"):
+        MamlVsFomamlConfig(methods=("maml", "pretrained"))
+    with pytest.raises(ValueError, match="n_seeds"):
+        MamlVsFomamlConfig(n_seeds=1)
     assert MamlVsFomamlConfig().methods == ("maml", "fomaml")
