@@ -10,7 +10,7 @@ from chapter_code.meta.baselines import baseline_features, discounted_returns, l
 from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
 from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_kl, task_policy
 from chapter_code.meta.rollout import rollout
-from chapter_code.meta.trpo import conjugate_gradient, hessian_vector_product
+from chapter_code.meta.trpo import conjugate_gradient, hessian_vector_product, trpo_step
 
 
 def _policy(seed=0):
@@ -184,3 +184,45 @@ def test_rl_meta_gradient_matches_finite_differences_of_the_surrogate():
             plus, minus = (objective.evaluate(_shift(learner.params, v, s))[0]
                            for s in (1e-6, -1e-6))
         torch.testing.assert_close(grad @ v, (plus - minus) / 2e-6, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.unit
+def test_trpo_step_on_a_quadratic_trust_region_matches_the_closed_form():
+    """Loss gᵀx and KL ½(x − x₀)ᵀA(x − x₀): the step is −sqrt(2δ / gᵀA⁻¹g) A⁻¹g, scaled by
+    the first backtracking fraction whose KL is within δ (Schulman et al. 2015, App. C)."""
+    gen = torch.Generator().manual_seed(0)
+    m = torch.randn((5, 5), generator=gen, dtype=torch.float64)
+    a = m @ m.T + torch.eye(5, dtype=torch.float64)
+    g = torch.randn(5, generator=gen, dtype=torch.float64)
+    x0 = torch.randn(5, generator=gen, dtype=torch.float64)
+    x = x0.clone().requires_grad_(True)
+
+    def loss_and_kl(params):
+        d = params["x"] - x0
+        return g @ params["x"], 0.5 * d @ a @ d
+
+    loss, kl = loss_and_kl({"x": x})
+    info = trpo_step({"x": x}, loss, kl, loss_and_kl, max_kl=0.01, cg_iters=10, damping=0.0)
+    a_inv_g = torch.linalg.solve(a, g)
+    full_step = -torch.sqrt(2 * 0.01 / (g @ a_inv_g)) * a_inv_g
+    assert info.step_fraction in (1.0, 0.8)  # KL = δ exactly at the full step, up to rounding
+    torch.testing.assert_close(x.detach(), x0 + info.step_fraction * full_step)
+    assert info.kl == pytest.approx(0.01 * info.step_fraction**2, rel=1e-9)
+    assert info.loss_after < info.loss_before
+
+
+@pytest.mark.unit
+def test_trpo_step_keeps_the_parameters_when_no_step_is_acceptable():
+    x = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+
+    def loss_and_kl(params):
+        return params["x"].sum(), 0.5 * (params["x"] ** 2).sum()
+
+    def evaluate(params):  # the line search sees a KL above δ at every fraction
+        return params["x"].sum(), torch.tensor(1.0)
+
+    loss, kl = loss_and_kl({"x": x})
+    info = trpo_step({"x": x}, loss, kl, evaluate, max_kl=0.01, max_backtracks=3)
+    assert info.step_fraction == 0.0 and torch.equal(x.detach(), torch.zeros(2))
+    with pytest.raises(ValueError, match="max_kl"):
+        trpo_step({"x": x}, loss, kl, loss_and_kl, max_kl=0.0)
