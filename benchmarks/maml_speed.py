@@ -9,7 +9,9 @@ meta-gradient, Adam outer step) is timed three ways in one process:
   over that dimension, in the rollouts and the losses); also with the paper's TRPO outer step,
   and first-order (FOMAML) with either outer step, for the MAML/FOMAML wall-clock ratio;
 * ``higher``: ``innerloop_ctx`` with a differentiable SGD, one task at a time;
-* ``torchopt``: ``MetaSGD`` with state extraction/recovery, one task at a time.
+* ``torchopt``: ``MetaSGD`` with state extraction/recovery, one task at a time;
+* sampling only: the iteration's two rollouts (before and after adaptation) and nothing else,
+  the ceiling on environment steps per second of any learner that samples with this policy.
 
 Run: ``python benchmarks/maml_speed.py [--repeats N]``. Writes
 ``benchmarks/results/maml_speed.json`` and prints the ratios. The chapter's listing runs about
@@ -32,11 +34,13 @@ import torch
 import torchopt
 
 from chapter_code.envs.navigation import Navigation2D, sample_goals
+from chapter_code.meta.maml import expand_params
 from chapter_code.meta.maml_rl import MamlRL, advantages, masked_task_mean
 from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_log_prob
-from chapter_code.meta.rollout import Episodes, run_episodes
+from chapter_code.meta.rollout import Episodes, run_episodes, sample_episodes
 
 LISTING_ENV_STEPS_PER_SECOND = 1.7e3
+SAMPLER = GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(0))
 N_TASKS, N_TRAJECTORIES, INNER_LR, GAMMA = 20, 20, 0.1, 0.99
 OUT = Path(__file__).resolve().parent / "results" / "maml_speed.json"
 
@@ -96,6 +100,14 @@ def torchopt_iteration(policy: torch.nn.Module, outer: torch.optim.Optimizer,
     return steps
 
 
+def sampling_only(goals: torch.Tensor, generator: torch.Generator) -> int:
+    """The two rollouts of a meta-iteration (the adapted parameters replaced by θ)."""
+    env = Navigation2D(goals, N_TRAJECTORIES)
+    params = {k: v.detach() for k, v in expand_params(dict(SAMPLER.named_parameters()),
+                                                       len(goals)).items()}
+    return sum(sample_episodes(SAMPLER, params, env, generator).n_steps for _ in range(2))
+
+
 def time_it(step: Callable[[torch.Tensor, torch.Generator], int], repeats: int) -> dict:
     generator = torch.Generator().manual_seed(0)
     step(sample_goals(N_TASKS, generator), generator)  # warm-up
@@ -137,6 +149,7 @@ def main() -> None:
         "ours_fomaml_trpo": time_it(ours("trpo", first_order=True), args.repeats),
         "higher_adam": time_it(looped(higher_iteration), args.repeats),
         "torchopt_adam": time_it(looped(torchopt_iteration), args.repeats),
+        "sampling_only": time_it(sampling_only, args.repeats),
     }
     ours_time = timings["ours_adam"]["seconds_per_iteration"]
     ratios = {
@@ -150,6 +163,8 @@ def main() -> None:
             timings["ours_adam"]["env_steps_per_second"] / LISTING_ENV_STEPS_PER_SECOND,
         "ours_trpo_env_steps_over_listing":
             timings["ours_trpo"]["env_steps_per_second"] / LISTING_ENV_STEPS_PER_SECOND,
+        "sampling_only_env_steps_over_listing":
+            timings["sampling_only"]["env_steps_per_second"] / LISTING_ENV_STEPS_PER_SECOND,
     }
     report = {"meta_batch": {"tasks": N_TASKS, "trajectories": N_TRAJECTORIES, "horizon": 100},
               "torch_threads": torch.get_num_threads(), "torch": torch.__version__,

@@ -23,6 +23,14 @@ def mean_ci(
     return mean, mean - half, mean + half
 
 
+def mean_ci_metrics(key: str, samples: np.ndarray, *, axis: int = 0) -> dict[str, list[float]]:
+    """:func:`mean_ci` as summary metrics: ``{key: mean, key_low: low, key_high: high}``, each a
+    list (one entry per remaining index of ``samples``)."""
+    mean, low, high = mean_ci(samples, axis=axis)
+    return {key: np.atleast_1d(mean).tolist(), f"{key}_low": np.atleast_1d(low).tolist(),
+            f"{key}_high": np.atleast_1d(high).tolist()}
+
+
 def ratio_of_means_ci(
     numerator: np.ndarray,
     denominator: np.ndarray,

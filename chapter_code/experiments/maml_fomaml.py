@@ -18,7 +18,7 @@ from chapter_code._checks import check_int
 from chapter_code.experiments import Experiment, ProgressFactory
 from chapter_code.experiments.maml_nav import MamlNavConfig
 from chapter_code.experiments.maml_nav import run as run_one_seed
-from chapter_code.stats import mean_ci
+from chapter_code.stats import mean_ci, mean_ci_metrics
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,7 @@ def run(config: MamlVsFomamlConfig, progress: ProgressFactory) -> dict[str, Any]
     ratio = seconds["maml"] / seconds["fomaml"]
     metrics: dict[str, Any] = {"n_seeds": config.n_seeds}
     for method, values in returns.items():
-        mean, low, high = mean_ci(values, axis=0)
-        metrics[f"{method}_return"] = mean.tolist()
-        metrics[f"{method}_return_low"] = low.tolist()
-        metrics[f"{method}_return_high"] = high.tolist()
+        metrics.update(mean_ci_metrics(f"{method}_return", values))
     metrics["fomaml_gap_per_seed"] = gap.tolist()
     metrics["fomaml_gap"] = [float(v) for v in mean_ci(gap)]
     metrics["fomaml_gap_percent"] = float(100 * gap.mean() / abs(returns["maml"][:, 1].mean()))

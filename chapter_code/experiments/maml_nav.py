@@ -21,7 +21,7 @@ from chapter_code.experiments import Experiment, ProgressFactory
 from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
 from chapter_code.meta.policies import GaussianMLPPolicy
 from chapter_code.meta.rollout import oracle_episodes
-from chapter_code.stats import mean_ci, ratio_of_means_ci
+from chapter_code.stats import mean_ci, mean_ci_metrics, ratio_of_means_ci
 
 METHODS = ("maml", "fomaml", "pretrained")
 
@@ -127,10 +127,7 @@ def run(config: MamlNavConfig, progress: ProgressFactory) -> dict[str, Any]:
     metrics: dict[str, Any] = {"oracle_return": float(oracle.mean())}
     for name, returns in evaluations.items():
         arrays[f"{name}_eval"] = returns
-        mean, low, high = mean_ci(returns, axis=1)
-        metrics[f"{name}_return"] = mean.tolist()
-        metrics[f"{name}_return_low"] = low.tolist()
-        metrics[f"{name}_return_high"] = high.tolist()
+        metrics.update(mean_ci_metrics(f"{name}_return", returns, axis=1))
     if "maml" in evaluations:
         # the paper's claim: one MAML step beats the baselines after all their steps
         for baseline in ("pretrained", "random"):

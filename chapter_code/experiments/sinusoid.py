@@ -19,7 +19,7 @@ from chapter_code.experiments import Experiment, ProgressFactory
 from chapter_code.meta.networks import mlp
 from chapter_code.meta.sinusoid import sample_points, sample_tasks
 from chapter_code.meta.supervised import adapt_to_tasks, meta_loss, mse_per_task
-from chapter_code.stats import mean_ci
+from chapter_code.stats import mean_ci_metrics
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,7 @@ def run(config: SinusoidConfig, progress: ProgressFactory) -> dict[str, Any]:
               for name, model in (("maml", maml), ("pretrained", pretrained))}
     metrics: dict[str, Any] = {}
     for name, curve in curves.items():
-        mean, low, high = mean_ci(curve, axis=1)
-        metrics[f"{name}_mse"] = mean.tolist()
-        metrics[f"{name}_mse_low"] = low.tolist()
-        metrics[f"{name}_mse_high"] = high.tolist()
+        metrics.update(mean_ci_metrics(f"{name}_mse", curve, axis=1))
     metrics["maml_1_beats_pretrained_last"] = bool(
         curves["maml"][1].mean() < curves["pretrained"][-1].mean())
     arrays = {"train_loss_maml": losses[0], "train_loss_pretrained": losses[1],
