@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import torch
 
 from chapter_code._checks import check_int
 from chapter_code.experiments import Experiment, ProgressFactory
@@ -62,6 +63,9 @@ def run(config: MamlVsFomamlConfig, progress: ProgressFactory) -> dict[str, Any]
     metrics["maml_over_fomaml_seconds_per_seed"] = ratio.tolist()
     metrics["maml_over_fomaml_seconds"] = [float(v) for v in mean_ci(ratio)]
     metrics["seconds_per_iteration"] = {m: float(s.mean()) for m, s in seconds.items()}
+    # torch orders float reductions by its intra-op thread count: same seed, same machine and
+    # same thread count give the same numbers
+    metrics["torch_threads"] = torch.get_num_threads()
     return {"metrics": metrics, "arrays": arrays}
 
 

@@ -142,6 +142,9 @@ def run(config: MamlNavConfig, progress: ProgressFactory) -> dict[str, Any]:
         metrics["maml_over_fomaml_seconds"] = list(
             ratio_of_means_ci(seconds["maml"], seconds["fomaml"], seed=config.seed))
     metrics["seconds_per_iteration"] = {m: float(s.mean()) for m, s in seconds.items()}
+    # torch orders float reductions by its intra-op thread count: same seed, same machine and
+    # same thread count give the same numbers
+    metrics["torch_threads"] = torch.get_num_threads()
     return {"metrics": metrics, "arrays": arrays}
 
 
