@@ -46,7 +46,9 @@ class MamlNavConfig:
     """TRPO's trust region δ on the mean KL"""
     outer: str = "trpo"
     """outer optimiser: 'trpo' (the paper) or 'adam'"""
-    methods: tuple[str, ...] = ("maml", "fomaml", "pretrained")
+    trust_region: str = "adapted"
+    """TRPO's metric: 'adapted' (Fisher at θ') or 'exact' (KL Hessian through the inner step)"""
+    methods: tuple[str, ...] = ("maml", "pretrained")
     """which of 'maml', 'fomaml', 'pretrained' to train"""
     seed: int = 0
     """seed of the policy initialisation, the training tasks and the sampling noise"""
@@ -63,6 +65,7 @@ class MamlNavConfig:
         check_int("n_eval_tasks", self.n_eval_tasks, minimum=2)
         check_real("max_kl", self.max_kl, low=0.0, low_open=True)
         check_choice("outer", self.outer, ("trpo", "adam"))
+        check_choice("trust_region", self.trust_region, ("adapted", "exact"))
         if not isinstance(self.methods, tuple) or not self.methods:
             raise TypeError(f"methods must be a non-empty tuple, got {self.methods!r}")
         for method in self.methods:
@@ -83,7 +86,8 @@ def train(config: MamlNavConfig, method: str, progress: ProgressFactory) -> dict
     learner = MamlRL(policy, inner_lr=config.inner_lr,
                      inner_steps=0 if method == "pretrained" else 1,
                      first_order=method == "fomaml", outer=config.outer,
-                     max_kl=config.max_kl, n_trajectories=config.n_trajectories)
+                     max_kl=config.max_kl, n_trajectories=config.n_trajectories,
+                     trust_region=config.trust_region)
     curves = np.zeros((3, config.n_iterations))
     env_steps = 0
     for i in progress(range(config.n_iterations), desc=method):

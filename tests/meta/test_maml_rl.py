@@ -124,15 +124,18 @@ def test_learner_rejects_bad_arguments():
         MamlRL(_policy(), outer="sgd")
     with pytest.raises(ValueError, match="inner_lr"):
         MamlRL(_policy(), inner_lr=0.0)
+    with pytest.raises(ValueError, match="trust_region"):
+        MamlRL(_policy(), trust_region="fisher")
     with pytest.raises(TypeError, match="policy"):
         MamlRL("policy")
     with pytest.raises(TypeError, match="generator"):
         MamlRL(_policy()).meta_step(torch.zeros(2, 2), 0)
 
 
-def _float64_objective(first_order, inner_steps=1):
+def _float64_objective(first_order, inner_steps=1, trust_region="exact"):
     policy = GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(0), hidden=(6, 6)).double()
-    learner = MamlRL(policy, n_trajectories=3, first_order=first_order, inner_steps=inner_steps)
+    learner = MamlRL(policy, n_trajectories=3, first_order=first_order, inner_steps=inner_steps,
+                     trust_region=trust_region)
     goals = sample_goals(2, torch.Generator().manual_seed(1)).double()
     return learner, learner.outer_objective(goals, torch.Generator().manual_seed(2))
 
@@ -171,6 +174,22 @@ def test_trust_region_curvature_is_the_kl_hessian_through_the_adaptation(inner_s
         fo_learner, fo_objective = _float64_objective(True)
         fisher = hessian_vector_product(fo_objective.kl, list(fo_learner.params.values()))(v)
         assert (exact - fisher).norm() > 1e-3 * fisher.norm()
+
+
+@pytest.mark.unit
+def test_adapted_trust_region_is_the_fisher_matrix_at_the_adapted_parameters():
+    """MAML's "adapted" metric is FOMAML's (J = I): F at θ', on the same episodes, while the
+    surrogate keeps MAML's second-order gradient."""
+    v = torch.randn(76, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    products, grads = [], []
+    for first_order, trust_region in ((False, "adapted"), (True, "exact"), (False, "exact")):
+        learner, objective = _float64_objective(first_order, trust_region=trust_region)
+        leaves = list(learner.params.values())
+        products.append(hessian_vector_product(objective.kl, leaves)(v))
+        grads.append(_flat_grad(objective.loss, learner.params))
+    torch.testing.assert_close(products[0], products[1])
+    torch.testing.assert_close(grads[0], grads[2])
+    assert (grads[0] - grads[1]).norm() > 1e-3 * grads[1].norm()
 
 
 @pytest.mark.unit
