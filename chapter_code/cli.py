@@ -82,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             help="print the headline metrics as one JSON object on stdout")
     run_parser.add_argument("--save", action="store_true",
                             help="save the summary to results/NAME.json (+ .npz)")
+    run_parser.add_argument("--save-as", metavar="RESULT",
+                            help="save the summary to results/RESULT.json (+ .npz) instead")
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "list":
@@ -115,8 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return tqdm(iterable, file=sys.stderr, **kwargs)
 
     output = experiment.run(config, progress)
-    if args.save:
-        path = results.save(args.name, config, output["metrics"], output.get("arrays"))
+    if args.save or args.save_as:
+        path = results.save(args.save_as or args.name, config, output["metrics"],
+                            output.get("arrays"))
         print(f"saved {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(output["metrics"], sort_keys=True))

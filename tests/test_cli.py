@@ -83,3 +83,14 @@ def test_every_config_field_of_every_experiment_has_a_docstring_line():
 def test_run_rejects_unknown_overrides_from_python():
     with pytest.raises(ValueError, match="unknown option"):
         experiments.run("why-hierarchy", speed=3)
+
+
+@pytest.mark.unit
+def test_save_as_writes_the_summary_under_another_name(monkeypatch, tmp_path, capsys):
+    from chapter_code import results
+
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    assert main(["run", "why-hierarchy", "--save-as", "corridors-small", *SMALL]) == 0
+    summary = results.load("corridors-small")
+    assert summary.config["lengths"] == [4, 6]
+    assert not (tmp_path / "why-hierarchy.json").exists()
