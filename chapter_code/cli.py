@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = experiment.run(config, progress)
     if args.save or args.save_as:
         path = results.save(args.save_as or args.name, config, output["metrics"],
-                            output.get("arrays"))
+                            output.get("arrays"), experiment=args.name)
         print(f"saved {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(output["metrics"], sort_keys=True))

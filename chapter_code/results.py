@@ -59,13 +59,17 @@ def save(
     metrics: dict[str, Any],
     arrays: dict[str, np.ndarray] | None = None,
     directory: Path | str | None = None,
+    *,
+    experiment: str | None = None,
 ) -> Path:
-    """Write a summary; returns the JSON path. ``config`` may be a dataclass or a dict."""
+    """Write a summary; returns the JSON path. ``config`` may be a dataclass or a dict.
+    ``experiment``: the experiment that produced it, when ``name`` is not that experiment's."""
     name = _check_name(name)
     folder = Path(directory) if directory is not None else RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     payload = {
         "name": name,
+        "experiment": _check_name(experiment) if experiment is not None else name,
         "version": chapter_code.__version__,
         "config": jsonable(config),
         "metrics": jsonable(metrics),

@@ -94,3 +94,5 @@ def test_save_as_writes_the_summary_under_another_name(monkeypatch, tmp_path, ca
     summary = results.load("corridors-small")
     assert summary.config["lengths"] == [4, 6]
     assert not (tmp_path / "why-hierarchy.json").exists()
+    payload = json.loads((tmp_path / "corridors-small.json").read_text())
+    assert payload["experiment"] == "why-hierarchy"

@@ -48,5 +48,6 @@ def _config_overrides(name: str, stored: dict) -> dict:
 def test_every_saved_summary_names_a_known_experiment_and_its_version():
     for path in sorted(results.RESULTS_DIR.glob("*.json")):
         payload = json.loads(path.read_text())
-        assert payload["name"] in experiments.registry(), path
+        experiment = experiments.get(payload.get("experiment", payload["name"]))
+        experiment.config_type(**_config_overrides(payload["name"], payload["config"]))
         assert payload["version"] and payload["config"], path

@@ -156,9 +156,9 @@ class MamlRL:
     finite differences). ``"adapted"`` (default) is the Fisher matrix F at the adapted
     parameters: 2.7x cheaper per TRPO step in our benchmark, and in our 500-iteration
     navigation run the exact metric let the adapted return peak near iteration 100 and then
-    decline (JᵀFJ barely constrains θ in directions the inner step cancels), while F kept it
-    improving. The line search checks the exact KL of the adapted policies either way. For
-    FOMAML, J = I and the two coincide.
+    decline (JᵀFJ barely constrains θ in directions the inner step cancels), while with F it
+    levelled off and stayed there. The line search checks the exact KL of the adapted
+    policies either way. For FOMAML, J = I and the two coincide.
     """
 
     def __init__(
