@@ -40,7 +40,7 @@ import torch
 import torchopt
 
 from chapter_code.envs.navigation import Navigation2D, sample_goals
-from chapter_code.meta.maml import expand_params
+from chapter_code.meta.maml import detached, expand_params
 from chapter_code.meta.maml_rl import MamlRL, advantages, masked_task_mean
 from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_log_prob
 from chapter_code.meta.rollout import Episodes, run_episodes, sample_episodes
@@ -109,8 +109,7 @@ def torchopt_iteration(policy: torch.nn.Module, outer: torch.optim.Optimizer,
 def sampling_only(goals: torch.Tensor, generator: torch.Generator) -> int:
     """The two rollouts of a meta-iteration (the adapted parameters replaced by θ)."""
     env = Navigation2D(goals, N_TRAJECTORIES)
-    params = {k: v.detach() for k, v in expand_params(dict(SAMPLER.named_parameters()),
-                                                       len(goals)).items()}
+    params = detached(expand_params(dict(SAMPLER.named_parameters()), len(goals)))
     return sum(sample_episodes(SAMPLER, params, env, generator).n_steps for _ in range(2))
 
 

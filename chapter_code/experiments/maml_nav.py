@@ -18,7 +18,7 @@ import torch
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.envs.navigation import Navigation2D, sample_goals
 from chapter_code.experiments import Experiment, ProgressFactory
-from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
+from chapter_code.meta.maml_rl import TRUST_REGIONS, MamlRL, adaptation_episodes
 from chapter_code.meta.policies import GaussianMLPPolicy
 from chapter_code.meta.rollout import oracle_episodes
 from chapter_code.stats import mean_ci, mean_ci_metrics, ratio_of_means_ci
@@ -65,7 +65,7 @@ class MamlNavConfig:
         check_int("n_eval_tasks", self.n_eval_tasks, minimum=2)
         check_real("max_kl", self.max_kl, low=0.0, low_open=True)
         check_choice("outer", self.outer, ("trpo", "adam"))
-        check_choice("trust_region", self.trust_region, ("adapted", "exact"))
+        check_choice("trust_region", self.trust_region, TRUST_REGIONS)
         if not isinstance(self.methods, tuple) or not self.methods:
             raise TypeError(f"methods must be a non-empty tuple, got {self.methods!r}")
         for method in self.methods:

@@ -16,6 +16,7 @@ import torch
 
 from chapter_code._checks import check_int, check_real
 from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.meta.maml import detached, expand_params
 from chapter_code.meta.networks import mlp
 from chapter_code.meta.sinusoid import sample_points, sample_tasks
 from chapter_code.meta.supervised import adapt_to_tasks, meta_loss, mse_per_task
@@ -62,9 +63,8 @@ def finetune_curve(
     (n_steps + 1, n_tasks)."""
     support = sample_points(*tasks, config.k, generator)
     query = sample_points(*tasks, 100, generator)
-    params = {k: v.detach() for k, v in model.named_parameters()}
-    curve = [mse_per_task(model, {k: v.expand(len(tasks[0]), *v.shape)
-                                  for k, v in params.items()}, *query)]
+    params = detached(dict(model.named_parameters()))
+    curve = [mse_per_task(model, expand_params(params, len(tasks[0])), *query)]
     for steps in range(1, config.n_finetune_steps + 1):
         adapted = adapt_to_tasks(model, params, support, inner_lr=config.inner_lr,
                                  steps=steps, first_order=True)

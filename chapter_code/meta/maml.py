@@ -96,6 +96,11 @@ def expand_params(params: Mapping[str, Tensor], n_tasks: int) -> Params:
     return {k: v.expand(n_tasks, *v.shape) for k, v in params.items()}
 
 
+def detached(params: Mapping[str, Tensor]) -> Params:
+    """The same values without a graph (e.g. to sample with adapted parameters)."""
+    return {k: v.detach() for k, v in check_params(params).items()}
+
+
 def batched_call(model: nn.Module, params: Mapping[str, Tensor], *inputs: Tensor) -> Tensor:
     """``model`` run with task ``i``'s parameters on task ``i``'s inputs, for every task at once.
 

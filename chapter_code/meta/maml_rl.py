@@ -21,13 +21,14 @@ from torch import Tensor, nn
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.envs.navigation import Navigation2D
 from chapter_code.meta.baselines import discounted_returns, linear_baseline
-from chapter_code.meta.maml import Params, adapt, expand_params
+from chapter_code.meta.maml import Params, adapt, detached, expand_params
 from chapter_code.meta.networks import check_generator
 from chapter_code.meta.policies import gaussian_kl, gaussian_log_prob, task_policy
 from chapter_code.meta.rollout import Episodes, sample_episodes
 from chapter_code.meta.trpo import trpo_step
 
 Stage = tuple[Episodes, Tensor]
+TRUST_REGIONS = ("adapted", "exact")
 
 
 def masked_task_mean(values: Tensor, mask: Tensor) -> Tensor:
@@ -80,11 +81,6 @@ def sample_and_adapt(
         current = adapt(current, _loss_on(policy, episodes, adv), inner_lr=lr,
                         first_order=first_order)
     return stages, current
-
-
-def detached(params: Mapping[str, Tensor]) -> Params:
-    """The same values without a graph."""
-    return {k: v.detach() for k, v in params.items()}
 
 
 def _loss_on(
@@ -186,7 +182,7 @@ class MamlRL:
             raise TypeError(f"first_order must be a bool, got {first_order!r}")
         self.first_order = first_order
         self.outer = check_choice("outer", outer, ("trpo", "adam"))
-        self.trust_region = check_choice("trust_region", trust_region, ("adapted", "exact"))
+        self.trust_region = check_choice("trust_region", trust_region, TRUST_REGIONS)
         self.max_kl = check_real("max_kl", max_kl, low=0.0, low_open=True)
         self.gamma = check_real("gamma", gamma, low=0.0, high=1.0)
         self.n_trajectories = check_int("n_trajectories", n_trajectories, minimum=2)
