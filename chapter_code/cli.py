@@ -17,6 +17,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from chapter_code import experiments, results
+from chapter_code.allocator import keep_freed_memory
 
 
 def _parse_value(text: str, kind: Any) -> Any:
@@ -116,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def progress(iterable: Any = None, **kwargs: Any) -> tqdm:
         return tqdm(iterable, file=sys.stderr, **kwargs)
 
+    keep_freed_memory()  # speed only: large torch tensors reuse freed heap memory
     output = experiment.run(config, progress)
     if args.save or args.save_as:
         path = results.save(args.save_as or args.name, config, output["metrics"],

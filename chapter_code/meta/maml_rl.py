@@ -118,7 +118,8 @@ class OuterObjective:
     """The outer step's ingredients at the current θ. ``loss`` (the surrogate) carries its
     graph back to θ through the adaptation; so does ``kl`` (the mean KL from the adapted
     sampling policies), through the adaptation (``trust_region="exact"``: its Hessian is JᵀFJ,
-    F the Fisher matrix at θ', J = dθ'/dθ) or with J = I (``"adapted"``: its Hessian is F).
+    F the Fisher matrix at θ', J = dθ'/dθ) or with J = I (``"adapted"``: its Hessian is F;
+    built for TRPO only, with Adam ``kl`` is the one through the adaptation).
     ``evaluate(params)`` recomputes ``(loss, kl)`` at other parameters on the same episodes,
     through the adaptation (differentiable unless called under ``no_grad``)."""
 
@@ -205,17 +206,20 @@ class MamlRL:
                                            first_order=self.first_order)
         valid = sample_episodes(self.policy, detached(adapted), env, generator)
         valid_adv = advantages(valid, self.gamma)
-        with torch.no_grad():
-            old_mean, old_log_std = task_policy(self.policy, adapted, valid.obs)
-            old_log_prob = gaussian_log_prob(old_mean, old_log_std, valid.action)
+        # π_θ' on the validation episodes, once: the loss's graph, and (detached) π_old
+        adapted_mean, adapted_log_std = task_policy(self.policy, adapted, valid.obs)
+        old_mean, old_log_std = adapted_mean.detach(), adapted_log_std.detach()
+        old_log_prob = gaussian_log_prob(old_mean, old_log_std, valid.action)
 
-        def surrogate_and_kl(current: Params) -> tuple[Tensor, Tensor]:
-            mean, log_std = task_policy(self.policy, current, valid.obs)
+        def surrogate_and_kl_of(mean: Tensor, log_std: Tensor) -> tuple[Tensor, Tensor]:
             ratio = torch.exp(gaussian_log_prob(mean, log_std, valid.action) - old_log_prob)
             loss = -masked_task_mean(ratio * valid_adv, valid.mask).mean()
             kl = masked_task_mean(gaussian_kl(old_mean, old_log_std, mean, log_std),
                                   valid.mask).mean()
             return loss, kl
+
+        def surrogate_and_kl(current: Params) -> tuple[Tensor, Tensor]:
+            return surrogate_and_kl_of(*task_policy(self.policy, current, valid.obs))
 
         def evaluate(params: Params) -> tuple[Tensor, Tensor]:
             current = expand_params(params, n_tasks)
@@ -224,8 +228,8 @@ class MamlRL:
                                 first_order=self.first_order)
             return surrogate_and_kl(current)
 
-        loss, kl = surrogate_and_kl(adapted)
-        if self.trust_region == "adapted":
+        loss, kl = surrogate_and_kl_of(adapted_mean, adapted_log_std)
+        if self.outer == "trpo" and self.trust_region == "adapted":
             # θ' with dθ'/dθ = I: the same values, the Jacobian of the adaptation left out
             shared = expand_params(self.params, n_tasks)
             kl = surrogate_and_kl({k: adapted[k].detach() + (v - v.detach())
