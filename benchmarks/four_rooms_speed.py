@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,8 @@ def timed(fn):
 def main() -> None:
     mdp = four_rooms(G1)
     options = [*primitive_options(mdp), *hallway_options(mdp)]
-    kwargs = dict(n_seeds=N_SEEDS, n_episodes=N_EPISODES, alpha=ALPHA, epsilon=EPSILON)
+    kwargs: dict[str, Any] = dict(n_seeds=N_SEEDS, n_episodes=N_EPISODES, alpha=ALPHA,
+                                  epsilon=EPSILON)
     q_learning(mdp, n_seeds=1, n_episodes=1)  # compile (or load the numba cache) first
     runs = {
         "python_reference_q": lambda: python_q_learning(mdp, 10, N_EPISODES, 0),

@@ -151,7 +151,7 @@ class MamlRL:
     ``trust_region`` picks TRPO's metric. ``"exact"`` is the paper's: the Hessian of the KL as
     a function of θ through the inner step, JᵀFJ (its implementation took these products by
     finite differences). ``"adapted"`` (default) is the Fisher matrix F at the adapted
-    parameters: 2.7x cheaper per TRPO step in our benchmark, and in our 500-iteration
+    parameters: about 3x cheaper per TRPO step in our benchmark, and in our 500-iteration
     navigation run the exact metric let the adapted return peak near iteration 100 and then
     decline (JᵀFJ barely constrains θ in directions the inner step cancels), while with F it
     levelled off and stayed there. The line search checks the exact KL of the adapted
