@@ -25,7 +25,7 @@ from chapter_code.meta.maml import Params, adapt, detached, expand_params
 from chapter_code.meta.networks import check_generator
 from chapter_code.meta.policies import gaussian_kl, gaussian_log_prob, task_policy
 from chapter_code.meta.rollout import Episodes, sample_episodes
-from chapter_code.meta.trpo import trpo_step
+from chapter_code.meta.trpo import finite_difference_hvp, flat, hessian_vector_product, trpo_step
 
 Stage = tuple[Episodes, Tensor]
 TRUST_REGIONS = ("adapted", "exact")
@@ -255,3 +255,28 @@ class MamlRL:
             return_before=float(first.returns.mean()), return_after=float(valid.returns.mean()),
             env_steps=sum(ep.n_steps for ep, _ in stages) + valid.n_steps,
             seconds=time.perf_counter() - start, kl=kl)
+
+
+def finite_difference_metric_error(
+    learner: MamlRL, goals: Tensor, generator: torch.Generator, base_eps: Sequence[float]
+) -> list[float]:
+    """Relative error ‖H̃v − Hv‖ / ‖Hv‖ of rllab's finite-difference products H̃v
+    (:func:`~chapter_code.meta.trpo.finite_difference_hvp`, one per ``base_eps``) against the
+    exact products Hv of the paper's metric JᵀFJ (the KL's Hessian in θ through the
+    adaptation), at the learner's θ on one meta-batch, for v the surrogate's gradient (the
+    first direction conjugate gradient multiplies). Computed in the policy's dtype."""
+    objective = learner.outer_objective(goals, generator)
+    leaves = list(learner.params.values())
+    v = flat(torch.autograd.grad(objective.loss, leaves))
+
+    def kl_gradient() -> Tensor:
+        return flat(torch.autograd.grad(objective.evaluate(learner.params)[1], leaves))
+
+    exact = hessian_vector_product(objective.evaluate(learner.params)[1], leaves)(v)
+    errors = []
+    for j, eps in enumerate(base_eps):
+        approx = finite_difference_hvp(kl_gradient, leaves,
+                                       base_eps=check_real(f"base_eps[{j}]", eps, low=0.0,
+                                                           low_open=True))(v)
+        errors.append(float((approx - exact).norm() / exact.norm()))
+    return errors

@@ -43,17 +43,41 @@ def conjugate_gradient(
     return x, ax
 
 
-def _flat(tensors: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
+def flat(tensors: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
+    """The tensors' entries in one vector, in order."""
     return torch.cat([t.reshape(-1) for t in tensors])
 
 
 def hessian_vector_product(value: Tensor, leaves: list[Tensor]) -> Callable[[Tensor], Tensor]:
     """v ↦ ∇²f v for the scalar f = ``value`` with its graph to ``leaves`` (v and the result
     flat over the leaves, in order), by differentiating ∇f · v (Pearlmutter 1994)."""
-    grad = _flat(torch.autograd.grad(value, leaves, create_graph=True))
+    grad = flat(torch.autograd.grad(value, leaves, create_graph=True))
 
     def product(v: Tensor) -> Tensor:
-        return _flat(torch.autograd.grad(grad @ v, leaves, retain_graph=True))
+        return flat(torch.autograd.grad(grad @ v, leaves, retain_graph=True))
+
+    return product
+
+
+def finite_difference_hvp(
+    gradient: Callable[[], Tensor], leaves: list[Tensor], *, base_eps: float = 1e-8
+) -> Callable[[Tensor], Tensor]:
+    """v ↦ (∇f(θ + εv) − ∇f(θ − εv)) / 2ε with ε = ``base_eps`` / ‖θ‖: the symmetric
+    finite-difference Hessian-vector product of rllab's TRPO, which Finn et al.'s released
+    code used for the MAML trust region (its default ``base_eps`` is 1e-8). ``gradient()``
+    returns the flat ∇f at the leaves' current values; each product shifts the leaves in
+    place and restores them."""
+    base_eps = check_real("base_eps", base_eps, low=0.0, low_open=True)
+    old = [leaf.detach().clone() for leaf in leaves]
+    eps = base_eps / (float(flat(old).norm()) + 1e-8)
+
+    def product(v: Tensor) -> Tensor:
+        _set(leaves, old, v, eps)
+        plus = gradient()
+        _set(leaves, old, v, -eps)
+        minus = gradient()
+        _set(leaves, old, v, 0.0)
+        return (plus - minus) / (2 * eps)
 
     return product
 
@@ -97,7 +121,7 @@ def trpo_step(
     max_backtracks = check_int("max_backtracks", max_backtracks, minimum=1)
     leaves = list(params.values())
     kl_hessian = hessian_vector_product(kl, leaves)
-    grad = _flat(torch.autograd.grad(loss, leaves, retain_graph=True))
+    grad = flat(torch.autograd.grad(loss, leaves, retain_graph=True))
 
     def fisher_vector(v: Tensor) -> Tensor:
         return kl_hessian(v) + damping * v

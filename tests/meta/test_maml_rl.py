@@ -7,10 +7,15 @@ from chapter_code.envs import Navigation2D
 from chapter_code.envs.navigation import sample_goals
 from chapter_code.meta import batched_call, expand_params
 from chapter_code.meta.baselines import baseline_features, discounted_returns, linear_baseline
-from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
+from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes, finite_difference_metric_error
 from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_kl, task_policy
 from chapter_code.meta.rollout import rollout
-from chapter_code.meta.trpo import conjugate_gradient, hessian_vector_product, trpo_step
+from chapter_code.meta.trpo import (
+    conjugate_gradient,
+    finite_difference_hvp,
+    hessian_vector_product,
+    trpo_step,
+)
 
 
 def _policy(seed=0):
@@ -174,6 +179,41 @@ def test_trust_region_curvature_is_the_kl_hessian_through_the_adaptation(inner_s
         fo_learner, fo_objective = _float64_objective(True)
         fisher = hessian_vector_product(fo_objective.kl, list(fo_learner.params.values()))(v)
         assert (exact - fisher).norm() > 1e-3 * fisher.norm()
+
+
+@pytest.mark.unit
+def test_finite_difference_hvp_matches_the_exact_product_and_restores_the_parameters():
+    """f(θ) = Σ exp(θ) + (aᵀθ)²: ∇²f v = exp(θ) ⊙ v + 2a(aᵀv) in closed form."""
+    generator = torch.Generator().manual_seed(0)
+    theta = torch.randn(7, generator=generator, dtype=torch.float64, requires_grad=True)
+    a = torch.randn(7, generator=generator, dtype=torch.float64)
+    v = torch.randn(7, generator=generator, dtype=torch.float64)
+    start = theta.detach().clone()
+
+    def gradient():
+        return torch.autograd.grad(theta.exp().sum() + (a @ theta) ** 2, theta)[0]
+
+    product = finite_difference_hvp(gradient, [theta], base_eps=1e-5)(v)
+    closed_form = start.exp() * v + 2 * a * (a @ v)
+    torch.testing.assert_close(product, closed_form, rtol=1e-8, atol=1e-10)
+    assert torch.equal(theta.detach(), start)
+    with pytest.raises(ValueError, match="base_eps"):
+        finite_difference_hvp(gradient, [theta], base_eps=0.0)
+
+
+@pytest.mark.unit
+def test_finite_difference_metric_error_is_small_in_float64_with_a_sane_step():
+    """The released code's products of JᵀFJ agree with ours in float64 at base_eps 1e-5, and
+    the error measure sees a step too large to resolve the curvature."""
+    policy = GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(0), hidden=(6, 6)).double()
+    learner = MamlRL(policy, n_trajectories=3, trust_region="exact")
+    goals = sample_goals(2, torch.Generator().manual_seed(1)).double()
+    fine, coarse = finite_difference_metric_error(learner, goals,
+                                                  torch.Generator().manual_seed(2), (1e-5, 10.0))
+    assert fine < 1e-6
+    assert coarse > 1e-3
+    with pytest.raises(ValueError, match=r"base_eps\[0\]"):
+        finite_difference_metric_error(learner, goals, torch.Generator(), (-1.0,))
 
 
 @pytest.mark.unit
