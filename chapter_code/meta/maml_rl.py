@@ -265,6 +265,10 @@ def finite_difference_metric_error(
     exact products Hv of the paper's metric JᵀFJ (the KL's Hessian in θ through the
     adaptation), at the learner's θ on one meta-batch, for v the surrogate's gradient (the
     first direction conjugate gradient multiplies). Computed in the policy's dtype."""
+    if not isinstance(learner, MamlRL):
+        raise TypeError(f"learner must be a MamlRL, got {type(learner).__name__}")
+    base_eps = [check_real(f"base_eps[{j}]", eps, low=0.0, low_open=True)
+                for j, eps in enumerate(base_eps)]
     objective = learner.outer_objective(goals, generator)
     leaves = list(learner.params.values())
     v = flat(torch.autograd.grad(objective.loss, leaves))
@@ -274,9 +278,7 @@ def finite_difference_metric_error(
 
     exact = hessian_vector_product(objective.evaluate(learner.params)[1], leaves)(v)
     errors = []
-    for j, eps in enumerate(base_eps):
-        approx = finite_difference_hvp(kl_gradient, leaves,
-                                       base_eps=check_real(f"base_eps[{j}]", eps, low=0.0,
-                                                           low_open=True))(v)
+    for eps in base_eps:
+        approx = finite_difference_hvp(kl_gradient, leaves, base_eps=eps)(v)
         errors.append(float((approx - exact).norm() / exact.norm()))
     return errors

@@ -214,6 +214,8 @@ def test_finite_difference_metric_error_is_small_in_float64_with_a_sane_step():
     assert coarse > 1e-3
     with pytest.raises(ValueError, match=r"base_eps\[0\]"):
         finite_difference_metric_error(learner, goals, torch.Generator(), (-1.0,))
+    with pytest.raises(TypeError, match="learner"):
+        finite_difference_metric_error(policy, goals, torch.Generator(), (1e-5,))
 
 
 @pytest.mark.unit
