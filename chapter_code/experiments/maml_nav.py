@@ -47,7 +47,8 @@ class MamlNavConfig:
     outer: str = "trpo"
     """outer optimiser: 'trpo' (the paper) or 'adam'"""
     trust_region: str = "adapted"
-    """TRPO's metric: 'adapted' (Fisher at θ') or 'exact' (KL Hessian through the inner step)"""
+    """TRPO's metric: 'adapted' (Fisher at θ'), 'exact' (KL Hessian through the inner step) or
+    'finite-difference' (the released code's finite-difference products of the exact one)"""
     methods: tuple[str, ...] = ("maml", "pretrained")
     """which of 'maml', 'fomaml', 'pretrained' to train"""
     seed: int = 0

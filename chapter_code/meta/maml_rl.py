@@ -28,7 +28,8 @@ from chapter_code.meta.rollout import Episodes, sample_episodes
 from chapter_code.meta.trpo import finite_difference_hvp, flat, hessian_vector_product, trpo_step
 
 Stage = tuple[Episodes, Tensor]
-TRUST_REGIONS = ("adapted", "exact")
+TRUST_REGIONS = ("adapted", "exact", "finite-difference")
+RLLAB_BASE_EPS = 1e-8  # the finite-difference step of Finn et al.'s released code (via rllab)
 
 
 def masked_task_mean(values: Tensor, mask: Tensor) -> Tensor:
@@ -154,8 +155,11 @@ class MamlRL:
     parameters: about 3x cheaper per TRPO step in our benchmark, and in our 500-iteration
     navigation run the exact metric let the adapted return peak near iteration 100 and then
     decline (JᵀFJ barely constrains θ in directions the inner step cancels), while with F it
-    levelled off and stayed there. The line search checks the exact KL of the adapted
-    policies either way. For FOMAML, J = I and the two coincide.
+    levelled off and stayed there. ``"finite-difference"`` is what the paper's released code
+    computed: products of JᵀFJ by symmetric finite differences of the KL's gradient with step
+    ``RLLAB_BASE_EPS``/‖θ‖ (:func:`~chapter_code.meta.trpo.finite_difference_hvp`), in the
+    policy's dtype. The line search checks the exact KL of the adapted policies in every case.
+    For FOMAML, J = I and the metrics coincide (up to the finite differences' error).
     """
 
     def __init__(
@@ -236,6 +240,19 @@ class MamlRL:
                                    for k, v in shared.items()})[1]
         return OuterObjective(loss, kl, evaluate, stages, valid)
 
+    def metric_product(self, objective: OuterObjective) -> Callable[[Tensor], Tensor] | None:
+        """TRPO's metric-vector product for ``trust_region="finite-difference"``: the released
+        code's finite differences of ∇_θ KL(θ'(θ)) on the objective's episodes. ``None`` for
+        the other metrics (TRPO then differentiates ``objective.kl`` twice)."""
+        if self.trust_region != "finite-difference":
+            return None
+        leaves = list(self.params.values())
+
+        def kl_gradient() -> Tensor:
+            return flat(torch.autograd.grad(objective.evaluate(self.params)[1], leaves))
+
+        return finite_difference_hvp(kl_gradient, leaves, base_eps=RLLAB_BASE_EPS)
+
     def meta_step(self, goals: Tensor, generator: torch.Generator) -> MetaStepInfo:
         """One meta-iteration on the tasks ``goals`` (n_tasks, 2): :meth:`outer_objective`,
         then a TRPO step within KL ≤ ``max_kl`` or an Adam step on the surrogate."""
@@ -243,7 +260,7 @@ class MamlRL:
         objective = self.outer_objective(goals, generator)
         if self.optimizer is None:
             kl = trpo_step(self.params, objective.loss, objective.kl, objective.evaluate,
-                           max_kl=self.max_kl).kl
+                           max_kl=self.max_kl, metric=self.metric_product(objective)).kl
         else:
             self.optimizer.zero_grad()
             objective.loss.backward()

@@ -104,6 +104,7 @@ def trpo_step(
     damping: float = 1e-5,
     backtrack_ratio: float = 0.8,
     max_backtracks: int = 15,
+    metric: Callable[[Tensor], Tensor] | None = None,
 ) -> TrpoInfo:
     """One TRPO update of the leaf tensors ``params``, in place.
 
@@ -113,6 +114,8 @@ def trpo_step(
     Hessian is the trust region's metric.
     ``evaluate(params)``: the values ``(loss, kl)`` checked by the line search, called without
     a graph; the step is accepted only if the loss decreases and this KL is at most ``max_kl``.
+    ``metric``: v ↦ Av (flat) to use instead of the KL's Hessian, e.g. finite differences
+    (:func:`finite_difference_hvp`); ``damping`` is added to either.
     """
     max_kl = check_real("max_kl", max_kl, low=0.0, low_open=True)
     damping = check_real("damping", damping, low=0.0)
@@ -120,7 +123,7 @@ def trpo_step(
                                  low_open=True, high_open=True)
     max_backtracks = check_int("max_backtracks", max_backtracks, minimum=1)
     leaves = list(params.values())
-    kl_hessian = hessian_vector_product(kl, leaves)
+    kl_hessian = hessian_vector_product(kl, leaves) if metric is None else metric
     grad = flat(torch.autograd.grad(loss, leaves, retain_graph=True))
 
     def fisher_vector(v: Tensor) -> Tensor:

@@ -219,6 +219,23 @@ def test_finite_difference_metric_error_is_small_in_float64_with_a_sane_step():
 
 
 @pytest.mark.unit
+def test_finite_difference_trust_region_products_are_the_exact_metric_in_float64():
+    """In float64 the released code's step (1e-8/‖θ‖) resolves the curvature: its products
+    equal the exact JᵀFJ v; the other metrics use TRPO's own double back-propagation."""
+    learner, objective = _float64_objective(False, trust_region="finite-difference")
+    leaves = list(learner.params.values())
+    v = torch.randn(76, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    exact = hessian_vector_product(objective.kl, leaves)(v)
+    start = [p.detach().clone() for p in leaves]
+    torch.testing.assert_close(learner.metric_product(objective)(v), exact, rtol=1e-6,
+                               atol=1e-9)
+    assert all(torch.equal(p.detach(), s) for p, s in zip(leaves, start, strict=True))
+    for trust_region in ("exact", "adapted"):
+        other, other_objective = _float64_objective(False, trust_region=trust_region)
+        assert other.metric_product(other_objective) is None
+
+
+@pytest.mark.unit
 def test_adapted_trust_region_is_the_fisher_matrix_at_the_adapted_parameters():
     """MAML's "adapted" metric is FOMAML's (J = I): F at θ', on the same episodes, while the
     surrogate keeps MAML's second-order gradient."""
