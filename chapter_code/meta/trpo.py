@@ -115,7 +115,10 @@ def trpo_step(
     ``evaluate(params)``: the values ``(loss, kl)`` checked by the line search, called without
     a graph; the step is accepted only if the loss decreases and this KL is at most ``max_kl``.
     ``metric``: v ↦ Av (flat) to use instead of the KL's Hessian, e.g. finite differences
-    (:func:`finite_difference_hvp`); ``damping`` is added to either.
+    (:func:`finite_difference_hvp`); ``damping`` is added to either. The step's curvature xᵀAx
+    comes from the products conjugate gradient made when A is the exact Hessian, and from a
+    fresh product at x with ``metric`` (an approximate product may be poor on CG's short
+    vectors and good on the long x: finite differences in float32 are).
     """
     max_kl = check_real("max_kl", max_kl, low=0.0, low_open=True)
     damping = check_real("damping", damping, low=0.0)
@@ -130,6 +133,8 @@ def trpo_step(
         return kl_hessian(v) + damping * v
 
     direction, fisher_direction = conjugate_gradient(fisher_vector, -grad, iters=cg_iters)
+    if metric is not None:  # an approximate product: measure xᵀAx at x itself, as rllab does
+        fisher_direction = fisher_vector(direction)
     curvature = direction @ fisher_direction
     scale = torch.sqrt(2 * max_kl / curvature.clamp(min=1e-12))
     full_step = (scale * direction).detach()

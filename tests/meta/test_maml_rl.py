@@ -290,6 +290,35 @@ def test_trpo_step_on_a_quadratic_trust_region_matches_the_closed_form():
 
 
 @pytest.mark.unit
+def test_trpo_step_with_a_metric_measures_the_curvature_at_the_step_itself():
+    """A metric that returns 0 on vectors shorter than 1 (as float32 finite differences lose
+    short vectors) and Av on longer ones: CG sees only the damping d and returns x = −g/d;
+    the step is then scaled by the fresh xᵀ(A + dI)x, as rllab does."""
+    gen = torch.Generator().manual_seed(0)
+    m = torch.randn((5, 5), generator=gen, dtype=torch.float64)
+    a = m @ m.T + torch.eye(5, dtype=torch.float64)
+    g = 0.1 * torch.randn(5, generator=gen, dtype=torch.float64)
+    assert g.norm() < 1
+    x0 = torch.randn(5, generator=gen, dtype=torch.float64)
+    x = x0.clone().requires_grad_(True)
+    damping = 1e-3
+
+    def loss_and_kl(params):
+        d = params["x"] - x0
+        return g @ params["x"], 0.5 * d @ a @ d
+
+    def lossy_metric(v):
+        return a @ v if v.norm() > 1 else torch.zeros_like(v)
+
+    loss, kl = loss_and_kl({"x": x})
+    info = trpo_step({"x": x}, loss, kl, loss_and_kl, max_kl=0.01, damping=damping,
+                     metric=lossy_metric)
+    expected = -torch.sqrt(2 * 0.01 / (g @ a @ g + damping * g @ g)) * g
+    assert info.step_fraction == 1.0
+    torch.testing.assert_close(x.detach(), x0 + expected)
+
+
+@pytest.mark.unit
 def test_trpo_step_keeps_the_parameters_when_no_step_is_acceptable():
     x = torch.zeros(2, dtype=torch.float64, requires_grad=True)
 
