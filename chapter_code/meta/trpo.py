@@ -152,10 +152,12 @@ def trpo_step(
 
 
 def _set(leaves: list[Tensor], old: list[Tensor], step: Tensor, fraction: float) -> None:
-    """leaves <- old + fraction * step (``step`` flat), without recording a graph."""
+    """leaves <- old + fraction * step (``step`` flat), without recording a graph; exactly
+    old for fraction 0 (0 · inf would be NaN when a degenerate metric overflowed the step)."""
     offset = 0
     with torch.no_grad():
         for leaf, start in zip(leaves, old, strict=True):
             n = leaf.numel()
-            leaf.copy_(start + fraction * step[offset:offset + n].view_as(leaf))
+            leaf.copy_(start if fraction == 0.0
+                       else start + fraction * step[offset:offset + n].view_as(leaf))
             offset += n

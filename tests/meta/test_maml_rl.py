@@ -319,6 +319,23 @@ def test_trpo_step_with_a_metric_measures_the_curvature_at_the_step_itself():
 
 
 @pytest.mark.unit
+def test_trpo_step_restores_finite_parameters_when_a_degenerate_metric_overflows_the_step():
+    """A metric that returns 0 with no damping makes conjugate gradient divide by zero: the step
+    is not finite, no fraction of it is accepted, and the parameters come back unchanged."""
+    x0 = torch.tensor([0.5, -1.0], dtype=torch.float64)
+    x = x0.clone().requires_grad_(True)
+
+    def loss_and_kl(params):
+        return params["x"].sum(), 0.5 * ((params["x"] - x0) ** 2).sum()
+
+    loss, kl = loss_and_kl({"x": x})
+    info = trpo_step({"x": x}, loss, kl, loss_and_kl, damping=0.0,
+                     metric=lambda v: torch.zeros_like(v))
+    assert info.step_fraction == 0.0
+    assert torch.equal(x.detach(), x0)
+
+
+@pytest.mark.unit
 def test_trpo_step_keeps_the_parameters_when_no_step_is_acceptable():
     x = torch.zeros(2, dtype=torch.float64, requires_grad=True)
 
