@@ -214,9 +214,9 @@ def main() -> None:
                          trust_region=trust_region)
         return lambda goals, generator: learner.meta_step(goals, generator).env_steps
 
-    def looped(iteration: Callable, module_type: type[torch.nn.Module] = GaussianMLPPolicy,
+    def looped(iteration: Callable, make: Callable[[], torch.nn.Module] = policy,
                ) -> Callable[[torch.Tensor, torch.Generator], int]:
-        module = policy() if module_type is GaussianMLPPolicy else module_type()
+        module = make()
         outer = torch.optim.Adam(module.parameters(), lr=1e-3)
         return lambda goals, generator: iteration(module, outer, goals, generator)
 
