@@ -1,10 +1,12 @@
 """Finn, Abbeel & Levine (2017) §5.3 2D navigation: a point moves to a goal in the plane.
 
-One task is one goal g ~ U[−0.5, 0.5]². The agent starts at the origin, observes its position
-s, and moves by its action clipped to [−0.1, 0.1]² (clipping is the dynamics, not a repair of
-bad input). The reward is −‖s' − g‖ (or −‖s' − g‖² with ``squared_reward``, the paper's
-choice), the episode terminates within ``goal_radius`` = 0.01 of the goal and is truncated
-after ``horizon`` = 100 steps.
+One task is one goal g ~ U[−0.5, 0.5]². The agent starts at the origin and observes its
+position s. Its action a lives in [−1, 1]², as in the authors' released code, which wraps the
+point environment in rllab's ``normalize``: the environment rescales a to the move
+lb + (a + 1)(ub − lb)/2 = 0.1 a and clips that to [−0.1, 0.1]² (:func:`rescale_action`;
+clipping is the dynamics, not a repair of bad input). The reward is −‖s' − g‖, as in the
+released code (or −‖s' − g‖² with ``squared_reward``, the paper's text), the episode terminates
+within ``goal_radius`` = 0.01 of the goal and is truncated after ``horizon`` = 100 steps.
 
 :class:`Navigation2D` steps ``n_tasks × n_trajectories`` episodes at once in torch;
 :class:`NavigationTaskEnv` is the single-task Gymnasium view of the same dynamics.
@@ -23,6 +25,14 @@ from chapter_code._checks import check_int, check_real
 
 ENV_ID = "chapter_code/Navigation2D-v0"
 GOAL_LOW, GOAL_HIGH = -0.5, 0.5
+
+
+def rescale_action(action: Tensor, max_action: float) -> Tensor:
+    """The move of a policy action a ∈ [−1, 1]ᵈ in a box [lb, ub] = [−max_action, max_action]ᵈ:
+    clip(lb + (a + 1)(ub − lb)/2, lb, ub), rllab's ``NormalizedEnv.step`` (which equals
+    clip(max_action · a, ±max_action) for this symmetric box)."""
+    low, high = -max_action, max_action
+    return (low + (action + 1.0) * 0.5 * (high - low)).clamp(low, high)
 
 
 def sample_goals(n_tasks: int, generator: torch.Generator) -> Tensor:
@@ -78,7 +88,8 @@ class Navigation2D:
         return self.state.clone()
 
     def step(self, action: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """Move every running episode by its clipped action: ``(obs, reward, terminated,
+        """Move every running episode by its rescaled and clipped action (``action`` in policy
+        units, [−1, 1] before clipping; :func:`rescale_action`): ``(obs, reward, terminated,
         truncated)`` with reward/flags of shape (n_tasks, n_trajectories).
 
         ``terminated`` is true on the step that reaches the goal, ``truncated`` on the last
@@ -90,7 +101,7 @@ class Navigation2D:
         if self.t >= self.horizon:
             raise RuntimeError(f"all episodes ended at the horizon {self.horizon}; call reset()")
         running = ~self.done
-        move = action.clamp(-self.max_action, self.max_action) * running[..., None]
+        move = rescale_action(action, self.max_action) * running[..., None]
         self.state = self.state + move
         distance = torch.linalg.vector_norm(self.state - self.goals[:, None, :], dim=-1)
         cost = distance**2 if self.squared_reward else distance
@@ -103,7 +114,8 @@ class Navigation2D:
 
 
 class NavigationTaskEnv(gymnasium.Env):
-    """One navigation task as a Gymnasium env (float32 observations, the same dynamics).
+    """One navigation task as a Gymnasium env (float32 observations, the same dynamics: actions
+    in [−1, 1]², rescaled to moves of at most 0.1).
 
     The goal is ``goal`` if given, else drawn from U[−0.5, 0.5]² at every ``reset`` from the
     seeded ``np_random``; ``reset(options={"goal": (x, y)})`` sets it explicitly.
@@ -118,7 +130,7 @@ class NavigationTaskEnv(gymnasium.Env):
         self.squared_reward = squared_reward
         reach = self.horizon * 0.1  # the farthest a position can get from the origin
         self.observation_space = gymnasium.spaces.Box(-reach, reach, (2,), np.float32)
-        self.action_space = gymnasium.spaces.Box(-0.1, 0.1, (2,), np.float32)
+        self.action_space = gymnasium.spaces.Box(-1.0, 1.0, (2,), np.float32)  # policy units
         self._env: Navigation2D | None = None
 
     @staticmethod

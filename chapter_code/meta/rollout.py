@@ -80,7 +80,8 @@ def sample_episodes(
 
 
 def oracle_episodes(env: Navigation2D) -> Episodes:
-    """Episodes of the goal-aware oracle a = clip(g − s, ±max_action): it moves straight at
-    the goal as fast as the action box allows, which minimises every step's distance."""
-    return run_episodes(env, lambda obs, t: (env.goals[:, None, :] - obs).clamp(
-        -env.max_action, env.max_action))
+    """Episodes of the goal-aware oracle a = clip((g − s) / max_action, ±1) (policy units): it
+    moves straight at the goal as fast as the action box allows, which minimises every step's
+    distance."""
+    return run_episodes(env, lambda obs, t: ((env.goals[:, None, :] - obs)
+                                             / env.max_action).clamp(-1.0, 1.0))

@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 import torch
 from gymnasium.utils.env_checker import check_env
+from scipy.stats import norm
 
 from chapter_code.envs import Navigation2D, NavigationTaskEnv
-from chapter_code.envs.navigation import ENV_ID, sample_goals
+from chapter_code.envs.navigation import ENV_ID, rescale_action, sample_goals
+from chapter_code.experiments.maml_nav import make_policy
 from chapter_code.meta.rollout import oracle_episodes
 
 
@@ -19,11 +21,11 @@ def test_goals_lie_in_the_unit_square_and_follow_the_seed():
 
 
 @pytest.mark.unit
-def test_one_step_clips_the_action_and_pays_minus_the_distance():
+def test_one_step_rescales_and_clips_the_action_and_pays_minus_the_distance():
     env = Navigation2D(torch.tensor([[0.3, -0.4]]), 2)
     obs = env.reset()
     assert torch.equal(obs, torch.zeros(1, 2, 2))
-    obs, reward, terminated, truncated = env.step(torch.tensor([[[1.0, -0.05], [0.0, 0.0]]]))
+    obs, reward, terminated, truncated = env.step(torch.tensor([[[10.0, -0.5], [0.0, 0.0]]]))
     torch.testing.assert_close(obs, torch.tensor([[[0.1, -0.05], [0.0, 0.0]]]))
     torch.testing.assert_close(reward, -torch.tensor([[np.hypot(0.2, 0.35), 0.5]],
                                                      dtype=torch.float32))
@@ -32,6 +34,40 @@ def test_one_step_clips_the_action_and_pays_minus_the_distance():
     squared.reset()
     _, reward, _, _ = squared.step(torch.zeros(1, 1, 2))
     torch.testing.assert_close(reward, torch.tensor([[-0.25]]))
+
+
+@pytest.mark.unit
+def test_the_move_is_rllabs_rescale_then_clip_of_the_policy_action():
+    """The released code's ``normalize(PointEnvRandGoal())``: the policy acts in [−1, 1]², the
+    wrapper maps a to lb + (a + 1)(ub − lb)/2 with [lb, ub] = [−0.1, 0.1] and clips to the box,
+    then the point env adds the move to the position."""
+    rng = np.random.default_rng(0)
+    action = rng.normal(0.0, 1.5, size=(3, 4, 2)).astype(np.float32)
+    low, high = -0.1, 0.1
+    expected = np.clip(low + (action + 1.0) * 0.5 * (high - low), low, high)
+    env = Navigation2D(torch.full((3, 2), 0.5), 4)
+    env.reset()
+    obs, _, _, _ = env.step(torch.from_numpy(action))
+    np.testing.assert_allclose(obs.numpy(), expected, rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(rescale_action(torch.tensor([0.5, -2.0, 1.0]), 0.1),
+                               torch.tensor([0.05, -0.1, 0.1]))
+
+
+@pytest.mark.unit
+def test_the_initial_policy_is_clipped_on_a_third_of_its_move_coordinates():
+    """σ₀ = 1 in policy units and a mean near 0: the env clips a coordinate of the first move
+    with probability P(|a| > 1) = 2Φ(−1) ≈ 0.32 (acting in raw units, clipped at ±0.1, it was
+    P(|a| > 0.1) ≈ 0.92)."""
+    policy = make_policy(0)
+    goals = sample_goals(20, torch.Generator().manual_seed(0))
+    env = Navigation2D(goals, 50)
+    obs = env.reset()
+    with torch.no_grad():
+        mean, log_std = policy(obs)
+    noise = torch.randn(mean.shape, generator=torch.Generator().manual_seed(1))
+    move = env.step(mean + torch.exp(log_std) * noise)[0] - obs
+    clipped = float((move.abs() >= 0.1 - 1e-6).double().mean())
+    assert clipped == pytest.approx(2 * norm.cdf(-1.0), abs=0.04)
 
 
 @pytest.mark.unit
@@ -74,6 +110,6 @@ def test_gymnasium_view_passes_the_checker_and_matches_the_batch():
     obs, info = env.reset(seed=0, options={"goal": (0.25, 0.0)})
     total, steps, done = 0.0, 0, False
     while not done:
-        obs, reward, terminated, truncated, _ = env.step(np.clip(info["goal"] - obs, -0.1, 0.1))
+        obs, reward, terminated, truncated, _ = env.step(np.clip((info["goal"] - obs) / 0.1, -1, 1))
         total, steps, done = total + reward, steps + 1, terminated or truncated
     assert steps == 3 and total == pytest.approx(-0.2, abs=1e-6)
