@@ -29,7 +29,11 @@ from chapter_code.meta.trpo import finite_difference_hvp, flat, hessian_vector_p
 
 Stage = tuple[Episodes, Tensor]
 TRUST_REGIONS = ("adapted", "exact", "finite-difference")
-RLLAB_BASE_EPS = 1e-8  # the finite-difference step of Finn et al.'s released code (via rllab)
+# The finite-difference step base_eps of TRPO's metric products: rllab's FiniteDifferenceHvp
+# defaults to 1e-8, but the released MAML code's ConjugateGradientOptimizer builds it as
+# FiniteDifferenceHvp(num_slices), so base_eps = num_slices = 1 in every released run.
+RELEASED_BASE_EPS = 1.0
+RLLAB_DEFAULT_BASE_EPS = 1e-8
 
 
 def masked_task_mean(values: Tensor, mask: Tensor) -> Tensor:
@@ -152,14 +156,14 @@ class MamlRL:
     ``trust_region`` picks TRPO's metric. ``"exact"`` is the paper's: the Hessian of the KL as
     a function of θ through the inner step, JᵀFJ (its implementation took these products by
     finite differences). ``"adapted"`` (default) is the Fisher matrix F at the adapted
-    parameters: about 3x cheaper per TRPO step in our benchmark, and in our 500-iteration
-    navigation run the exact metric let the adapted return peak near iteration 100 and then
-    decline (JᵀFJ barely constrains θ in directions the inner step cancels), while with F it
-    levelled off and stayed there. ``"finite-difference"`` is what the paper's released code
-    computed: products of JᵀFJ by symmetric finite differences of the KL's gradient with step
-    ``RLLAB_BASE_EPS``/‖θ‖ (:func:`~chapter_code.meta.trpo.finite_difference_hvp`), in the
-    policy's dtype. The line search checks the exact KL of the adapted policies in every case.
-    For FOMAML, J = I and the metrics coincide (up to the finite differences' error).
+    parameters: about 3x cheaper per TRPO step in our benchmark, and it also bounds how far θ
+    moves in directions the inner step cancels (where JᵀFJ barely constrains θ).
+    ``"finite-difference"`` is what the paper's released code computed: products of JᵀFJ by
+    symmetric finite differences of the KL's gradient with step ``finite_difference_eps``/‖θ‖
+    (:func:`~chapter_code.meta.trpo.finite_difference_hvp`), in the policy's dtype; the
+    default ``RELEASED_BASE_EPS`` = 1 is the step the released code really used. The line
+    search checks the exact KL of the adapted policies in every case. For FOMAML, J = I and
+    the metrics coincide (up to the finite differences' error).
     """
 
     def __init__(
@@ -176,6 +180,7 @@ class MamlRL:
         n_trajectories: int = 20,
         squared_reward: bool = False,
         trust_region: str = "adapted",
+        finite_difference_eps: float = RELEASED_BASE_EPS,
     ) -> None:
         if not isinstance(policy, nn.Module):
             raise TypeError(f"policy must be a torch.nn.Module, got {type(policy).__name__}")
@@ -188,6 +193,8 @@ class MamlRL:
         self.first_order = first_order
         self.outer = check_choice("outer", outer, ("trpo", "adam"))
         self.trust_region = check_choice("trust_region", trust_region, TRUST_REGIONS)
+        self.finite_difference_eps = check_real("finite_difference_eps", finite_difference_eps,
+                                                low=0.0, low_open=True)
         self.max_kl = check_real("max_kl", max_kl, low=0.0, low_open=True)
         self.gamma = check_real("gamma", gamma, low=0.0, high=1.0)
         self.n_trajectories = check_int("n_trajectories", n_trajectories, minimum=2)
@@ -251,7 +258,7 @@ class MamlRL:
         def kl_gradient() -> Tensor:
             return flat(torch.autograd.grad(objective.evaluate(self.params)[1], leaves))
 
-        return finite_difference_hvp(kl_gradient, leaves, base_eps=RLLAB_BASE_EPS)
+        return finite_difference_hvp(kl_gradient, leaves, base_eps=self.finite_difference_eps)
 
     def meta_step(self, goals: Tensor, generator: torch.Generator) -> MetaStepInfo:
         """One meta-iteration on the tasks ``goals`` (n_tasks, 2): :meth:`outer_objective`,

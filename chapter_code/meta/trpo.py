@@ -64,7 +64,8 @@ def finite_difference_hvp(
 ) -> Callable[[Tensor], Tensor]:
     """v ↦ (∇f(θ + εv) − ∇f(θ − εv)) / 2ε with ε = ``base_eps`` / ‖θ‖: the symmetric
     finite-difference Hessian-vector product of rllab's TRPO, which Finn et al.'s released
-    code used for the MAML trust region (its default ``base_eps`` is 1e-8). ``gradient()``
+    code used for the MAML trust region (rllab's default ``base_eps`` is 1e-8; the released
+    MAML optimiser passes 1). ``gradient()``
     returns the flat ∇f at the leaves' current values; each product shifts the leaves in
     place and restores them."""
     base_eps = check_real("base_eps", base_eps, low=0.0, low_open=True)

@@ -7,7 +7,13 @@ from chapter_code.envs import Navigation2D
 from chapter_code.envs.navigation import sample_goals
 from chapter_code.meta import batched_call, expand_params
 from chapter_code.meta.baselines import baseline_features, discounted_returns, linear_baseline
-from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes, finite_difference_metric_error
+from chapter_code.meta.maml_rl import (
+    RELEASED_BASE_EPS,
+    RLLAB_DEFAULT_BASE_EPS,
+    MamlRL,
+    adaptation_episodes,
+    finite_difference_metric_error,
+)
 from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_kl, task_policy
 from chapter_code.meta.rollout import rollout
 from chapter_code.meta.trpo import (
@@ -110,17 +116,64 @@ def test_same_seed_same_meta_training():
         assert torch.equal(a.params[k], b.params[k])
 
 
+def _adapted_kl_per_task(policy, old, new, objective, inner_lr):
+    """Mean over tasks of KL(π_θ'_old ‖ π_θ'_new) on the validation steps, recomputed one task
+    at a time: each θ' by its own inner policy-gradient step on the objective's episodes, each
+    KL by torch.distributions."""
+    ((episodes, adv),) = objective.stages
+    valid = objective.valid
+
+    def adapted(params, i):
+        params = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+        mean, log_std = torch.func.functional_call(policy, params, (episodes.obs[i],))
+        log_prob = torch.distributions.Normal(mean, log_std.exp()).log_prob(
+            episodes.action[i]).sum(-1)
+        loss = -(log_prob * adv[i] * episodes.mask[i]).sum() / episodes.mask[i].sum()
+        grads = torch.autograd.grad(loss, list(params.values()))
+        return {k: (v - inner_lr * g).detach()
+                for (k, v), g in zip(params.items(), grads, strict=True)}
+
+    kls = []
+    for i in range(valid.obs.shape[0]):
+        pi_old, pi_new = (torch.distributions.Normal(mean, log_std.exp()) for mean, log_std in (
+            torch.func.functional_call(policy, adapted(p, i), (valid.obs[i],))
+            for p in (old, new)))
+        kl = torch.distributions.kl_divergence(pi_old, pi_new).sum(-1)
+        kls.append((kl * valid.mask[i]).sum() / valid.mask[i].sum())
+    return float(torch.stack(kls).mean())
+
+
 @pytest.mark.learns
 def test_maml_trpo_improves_the_adapted_return_and_respects_the_trust_region():
-    learner, infos = _train(0, 12)
-    assert all(info.kl <= 0.01 for info in infos)
-    first = sum(i.return_after for i in infos[:3]) / 3
-    last = sum(i.return_after for i in infos[-3:]) / 3
-    assert last > first + 5.0
-    episodes = adaptation_episodes(learner.policy, learner.params, sample_goals(
-        4, torch.Generator().manual_seed(9)), n_trajectories=5,
-        generator=torch.Generator().manual_seed(9))
-    assert len(episodes) == 4
+    """On held-out goals the return after one adaptation step rises over 12 meta-iterations,
+    and each TRPO step's KL between the old and the new adapted policies, recomputed per task
+    from a replay of the step's episodes, is at most max_kl (and is the KL the step reports)."""
+    learner = MamlRL(_policy(0), n_trajectories=5)
+    held_out = sample_goals(8, torch.Generator().manual_seed(9))
+
+    def adapted_return():
+        episodes = adaptation_episodes(learner.policy, learner.params, held_out,
+                                       inner_lrs=(0.1,), n_trajectories=10,
+                                       generator=torch.Generator().manual_seed(10))
+        return float(episodes[1].returns.mean())
+
+    before = adapted_return()
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(12):
+        goals = sample_goals(4, generator)
+        state = generator.get_state()
+        old = {k: v.detach().clone() for k, v in learner.params.items()}
+        info = learner.meta_step(goals, generator)
+        new = {k: v.detach().clone() for k, v in learner.params.items()}
+        replayed = MamlRL(_policy(0), n_trajectories=5)
+        replayed.policy.load_state_dict(old)
+        objective = replayed.outer_objective(goals, torch.Generator().set_state(state))
+        assert float(objective.valid.returns.mean()) == info.return_after  # the same episodes
+        kl = _adapted_kl_per_task(replayed.policy, old, new, objective, learner.inner_lr)
+        assert kl <= learner.max_kl * (1 + 1e-4)
+        assert kl == pytest.approx(info.kl, rel=1e-3, abs=1e-9)
+    after = adapted_return()
+    assert after > before + 10.0
 
 
 @pytest.mark.unit
@@ -137,10 +190,10 @@ def test_learner_rejects_bad_arguments():
         MamlRL(_policy()).meta_step(torch.zeros(2, 2), 0)
 
 
-def _float64_objective(first_order, inner_steps=1, trust_region="exact"):
+def _float64_objective(first_order, inner_steps=1, trust_region="exact", **kwargs):
     policy = GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(0), hidden=(6, 6)).double()
     learner = MamlRL(policy, n_trajectories=3, first_order=first_order, inner_steps=inner_steps,
-                     trust_region=trust_region)
+                     trust_region=trust_region, **kwargs)
     goals = sample_goals(2, torch.Generator().manual_seed(1)).double()
     return learner, learner.outer_objective(goals, torch.Generator().manual_seed(2))
 
@@ -219,20 +272,35 @@ def test_finite_difference_metric_error_is_small_in_float64_with_a_sane_step():
 
 
 @pytest.mark.unit
-def test_finite_difference_trust_region_products_are_the_exact_metric_in_float64():
-    """In float64 the released code's step (1e-8/‖θ‖) resolves the curvature: its products
-    equal the exact JᵀFJ v; the other metrics use TRPO's own double back-propagation."""
+def test_finite_difference_trust_region_uses_the_released_step_of_one():
+    """The released code builds rllab's FiniteDifferenceHvp(num_slices): base_eps = 1, so a
+    product is (∇KL(θ + εv) − ∇KL(θ − εv)) / 2ε with ε = 1/‖θ‖, computed here by hand. With
+    rllab's nominal 1e-8 instead, float64 products equal the exact JᵀFJ v; the other metrics
+    use TRPO's own double back-propagation."""
+    assert RELEASED_BASE_EPS == 1.0 and RLLAB_DEFAULT_BASE_EPS == 1e-8
     learner, objective = _float64_objective(False, trust_region="finite-difference")
+    assert learner.finite_difference_eps == RELEASED_BASE_EPS
     leaves = list(learner.params.values())
     v = torch.randn(76, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     exact = hessian_vector_product(objective.kl, leaves)(v)
     start = [p.detach().clone() for p in leaves]
-    torch.testing.assert_close(learner.metric_product(objective)(v), exact, rtol=1e-6,
-                               atol=1e-9)
+    eps = 1.0 / (float(torch.cat([p.reshape(-1) for p in start]).norm()) + 1e-8)
+    grads = [_flat_grad(objective.evaluate(shifted)[1], shifted)
+             for shifted in (_shift(learner.params, v, eps), _shift(learner.params, v, -eps))]
+    by_hand = (grads[0] - grads[1]) / (2 * eps)
+    product = learner.metric_product(objective)(v)
+    torch.testing.assert_close(product, by_hand, rtol=1e-9, atol=1e-12)
     assert all(torch.equal(p.detach(), s) for p, s in zip(leaves, start, strict=True))
+    assert not torch.allclose(product, exact, rtol=1e-6, atol=1e-9)  # a step of 1/‖θ‖ is large
+    nominal, nominal_objective = _float64_objective(False, trust_region="finite-difference",
+                                                    finite_difference_eps=RLLAB_DEFAULT_BASE_EPS)
+    torch.testing.assert_close(nominal.metric_product(nominal_objective)(v), exact, rtol=1e-6,
+                               atol=1e-9)
     for trust_region in ("exact", "adapted"):
         other, other_objective = _float64_objective(False, trust_region=trust_region)
         assert other.metric_product(other_objective) is None
+    with pytest.raises(ValueError, match="finite_difference_eps"):
+        MamlRL(_policy(), finite_difference_eps=0.0)
 
 
 @pytest.mark.unit
