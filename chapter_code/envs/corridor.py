@@ -33,8 +33,8 @@ class Corridor(TabularMDP):
             P[s, LEFT, right] += slip
             P[s, RIGHT, right] += 1 - slip
             P[s, RIGHT, left] += slip
-        R = P[:, :, goal].copy()  # expected reward: the probability of arriving at the goal
-        R[goal] = 0.0
+        R = np.zeros((length, 2, length))  # r(s, a, s'): +1 for the move that arrives at the goal
+        R[:, :, goal] = 1.0
         terminal = np.zeros(length, dtype=bool)
         terminal[goal] = True
         super().__init__(P=P, R=R, gamma=gamma, terminal=terminal)

@@ -66,8 +66,10 @@ class FourRooms(TabularMDP):
 
     Actions ``UP, DOWN, LEFT, RIGHT``. A move goes the intended way with probability
     1 - ``slip`` and each other way with probability ``slip`` / 3; moving into a wall stays
-    put. Arriving at ``goal`` pays +1 and ends the episode (the goal is terminal); every
-    transition also pays ``step_reward``. Attributes: ``cells`` (S, 2) the (row, col) of each
+    put. The transition that arrives at ``goal`` pays +1 and ends the episode (the goal is
+    terminal); every transition also pays ``step_reward``. (Sutton, Precup & Singh instead make
+    the goal a state from which every action pays +1 and ends the episode, so their values are
+    ours times γ.) Attributes: ``cells`` (S, 2) the (row, col) of each
     state, ``index`` cell -> state, ``hallways`` (4,) their states, ``goal`` a state or None,
     ``slip``.
     """
@@ -108,13 +110,12 @@ class FourRooms(TabularMDP):
                     prob = 1.0 - slip if d == a else slip / 3.0
                     P[s, a, index.get((r + dr, c + dc), s)] += prob
         terminal = np.zeros(n, dtype=bool)
-        R = np.full((n, 4), step_reward)
+        R = np.full((n, 4, n), step_reward)  # r(s, a, s'): paid by the sampled transition
         if goal_state is not None:
             terminal[goal_state] = True
-            R += P[:, :, goal_state]
+            R[:, :, goal_state] += 1.0
             P[goal_state] = 0.0
             P[goal_state, :, goal_state] = 1.0
-            R[goal_state] = 0.0
         super().__init__(P=P, R=R, gamma=gamma, terminal=terminal)
         cell_array = np.array(cells)
         cell_array.setflags(write=False)
@@ -174,26 +175,30 @@ class FourRoomsEnv(gymnasium.Env):
         self.render_mode = render_mode
         self.observation_space = gymnasium.spaces.Discrete(self.mdp.n_states)
         self.action_space = gymnasium.spaces.Discrete(4)
-        self._starts = np.flatnonzero(~self.mdp.terminal)
-        self._state = int(self._starts[0])
+        live = ~self.mdp.terminal
+        self._start_cdf = np.cumsum(live / live.sum())
+        self._start_cdf[-1] = 1.0
+        self._state = int(np.flatnonzero(live)[0])
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[int, dict[str, Any]]:
-        """Start in a uniformly random non-goal cell."""
+        """Start in a uniformly random non-goal cell (one uniform draw, inverted through the
+        start distribution's CDF, as the compiled learners draw it)."""
         super().reset(seed=seed)
-        self._state = int(self.np_random.choice(self._starts))
+        u = self.np_random.random()
+        self._state = int(np.searchsorted(self._start_cdf, u, side="right"))
         return self._state, {}
 
     def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
-        """One move; the reward is +1 on arrival at the goal."""
+        """One move, sampled by :meth:`TabularMDP.step` from ``self.np_random``; the reward is
+        +1 on arrival at the goal."""
         if not self.action_space.contains(action):
             raise ValueError(f"action must be in {{0, 1, 2, 3}}, got {action!r}")
-        s_next, _, terminated = self.mdp.step(np.array([self._state]), np.array([action]),
-                                              self.np_random)
-        reward = float(s_next[0] == self.mdp.goal)
+        s_next, reward, terminated = self.mdp.step(np.array([self._state]), np.array([action]),
+                                                   self.np_random)
         self._state = int(s_next[0])
-        return self._state, reward, bool(terminated[0]), False, {}
+        return self._state, float(reward[0]), bool(terminated[0]), False, {}
 
     def render(self) -> str | None:
         """The map as text: A = agent, G = goal."""

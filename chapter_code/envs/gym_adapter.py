@@ -17,7 +17,9 @@ def from_gymnasium(env: Any, *, gamma: float = 0.99) -> TabularMDP:
     so state indices match the env. Where the flag is not a function of the arrival state
     (Taxi: a state entered by the final drop-off is also entered, in unreachable corners of the
     model, without it), those terminating transitions go to one extra absorbing terminal state
-    appended at index S. Rewards are averaged into ``R[s, a]``.
+    appended at index S. The reward of a transition, ``R_transition[s, a, s']``, is the
+    probability-weighted mean of the rewards the model lists for (s, a, s') (the listed reward
+    itself in the toy-text models, whose rewards are functions of (s, a, s')).
     """
     base = getattr(env, "unwrapped", env)
     model = getattr(base, "P", None)
@@ -42,14 +44,14 @@ def from_gymnasium(env: Any, *, gamma: float = 0.99) -> TabularMDP:
     needs_sink = any(done and not terminal[s_next] for *_, s_next, _, done in transitions)
     size = n_states + int(needs_sink)
     P = np.zeros((size, n_actions, size))
-    R = np.zeros((size, n_actions))
+    paid = np.zeros((size, n_actions, size))  # Σ prob · reward over the entries of (s, a, s')
     for s, a, prob, s_next, reward, done in transitions:
         arrival = int(s_next) if (terminal[s_next] or not done) else n_states
         P[s, a, arrival] += prob
-        R[s, a] += prob * reward
+        paid[s, a, arrival] += prob * reward
+    R = np.divide(paid, P, out=np.zeros_like(P), where=P > 0)
     terminal = np.append(terminal, True) if needs_sink else terminal
     absorbing = np.flatnonzero(terminal)
     P[absorbing] = 0.0
     P[absorbing, :, absorbing] = 1.0
-    R[absorbing] = 0.0
     return TabularMDP(P=P, R=R, gamma=gamma, terminal=terminal)

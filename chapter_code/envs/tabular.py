@@ -15,10 +15,13 @@ _ROW_TOL = 1e-8
 class TabularMDP:
     """A finite MDP given by its exact model.
 
-    ``P[s, a, s']`` is the transition probability, ``R[s, a]`` the expected reward of taking
-    ``a`` in ``s`` (the reward for arriving somewhere is part of it), ``gamma`` the discount and
-    ``terminal[s]`` marks absorbing states whose value is zero. Shapes: ``P`` (S, A, S),
-    ``R`` (S, A), ``terminal`` (S,). Rows of ``P`` leaving a terminal state are ignored by the
+    ``P[s, a, s']`` is the transition probability, ``gamma`` the discount and ``terminal[s]``
+    marks absorbing states whose value is zero. The reward is given either as r(s, a, s'), the
+    reward of the transition s -a-> s' (shape (S, A, S); e.g. +1 for arriving at a goal), or as
+    r(s, a) when it does not depend on where the move lands (shape (S, A)). After construction
+    two views are stored: ``R_transition`` (S, A, S), the reward a sampled transition pays, which
+    is what learners see; and ``R`` (S, A), its expectation R(s, a) = Σ_s' P(s, a, s') r(s, a, s'),
+    which is what the exact planners use. Rows leaving a terminal state are ignored by the
     planners and the sampler (an episode ends on arrival).
     """
 
@@ -26,6 +29,7 @@ class TabularMDP:
     R: np.ndarray
     gamma: float
     terminal: np.ndarray
+    R_transition: np.ndarray = field(init=False, repr=False)
     _cdf: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -35,8 +39,9 @@ class TabularMDP:
         if P.ndim != 3 or P.shape[0] != P.shape[2]:
             raise ValueError(f"P must have shape (S, A, S), got {P.shape}")
         n_states, n_actions, _ = P.shape
-        if R.shape != (n_states, n_actions):
-            raise ValueError(f"R must have shape (S, A) = {(n_states, n_actions)}, got {R.shape}")
+        if R.shape not in ((n_states, n_actions), (n_states, n_actions, n_states)):
+            raise ValueError(f"R must have shape (S, A) = {(n_states, n_actions)} or (S, A, S) = "
+                             f"{(n_states, n_actions, n_states)}, got {R.shape}")
         if terminal.shape != (n_states,) or terminal.dtype != bool:
             raise ValueError(
                 f"terminal must be a bool array of shape (S,) = ({n_states},), "
@@ -54,7 +59,13 @@ class TabularMDP:
         if not np.isfinite(R).all():
             raise ValueError("R must be finite")
         gamma = check_real("gamma", self.gamma, low=0.0, high=1.0)
-        for name, value in (("P", P), ("R", R), ("terminal", terminal)):
+        R = np.where(terminal.reshape((-1,) + (1,) * (R.ndim - 1)), 0.0, R)
+        if R.ndim == 2:  # r(s, a): every transition of (s, a) pays the same
+            R_transition = np.repeat(R[:, :, None], n_states, axis=2)
+        else:
+            R_transition, R = R, np.einsum("sat,sat->sa", P, R)
+        for name, value in (("P", P), ("R", R), ("R_transition", R_transition),
+                            ("terminal", terminal)):
             value.setflags(write=False)
             object.__setattr__(self, name, value)
         object.__setattr__(self, "gamma", gamma)
@@ -88,15 +99,16 @@ class TabularMDP:
         """Sample one transition for a batch: returns ``(next_state, reward, terminated)``.
 
         ``state`` and ``action`` are integer arrays of one shape (e.g. ``(n_seeds,)``); the
-        reward is the expected reward ``R[state, action]`` (our models' rewards are
-        deterministic given the transition's start); ``terminated`` is ``terminal[next_state]``.
-        All draws come from ``rng``.
+        next state is drawn by inverting the CDF of ``P[state, action]`` at one uniform draw
+        each; the reward is that transition's ``R_transition[state, action, next_state]``;
+        ``terminated`` is ``terminal[next_state]``. All draws come from ``rng``.
         """
         state = np.asarray(state)
         action = np.asarray(action)
         u = rng.random(state.shape)
         next_state = (u[..., None] >= self._cdf[state, action]).sum(axis=-1)
-        return next_state, self.R[state, action], self.terminal[next_state]
+        reward = self.R_transition[state, action, next_state]
+        return next_state, reward, self.terminal[next_state]
 
 
 def value_iteration(

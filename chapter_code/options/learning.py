@@ -84,9 +84,11 @@ def smdp_q_learning(
     (the max term is 0 if s' is terminal). Options are chosen ε-greedily among those whose
     initiation set holds the state, ties broken at random. ``start``: a start state, a (S,)
     start distribution, or None for uniform over non-terminal states. An episode is truncated
-    (not terminated) after ``max_steps`` primitive steps, and the running option is backed up
-    with bootstrapping. ``q_init``: the initial value of every entry, or an (n_seeds, S, O)
-    array to continue learning from (with the same generator, chunks equal one long run).
+    (not terminated) after ``max_steps`` primitive steps; the running option has not stopped
+    then, so its update bootstraps with its continuation value U(s', o) of
+    :func:`continuation_value` instead of the max. ``q_init``: the initial value of every
+    entry, or an (n_seeds, S, O) array to continue learning from (with the same generator,
+    chunks equal one long run).
     """
     return _run(mdp, options, "smdp", "epsilon-greedy", n_seeds=n_seeds, n_episodes=n_episodes,
                 alpha=alpha, epsilon=epsilon, seed=seed, start=start, max_steps=max_steps,
@@ -116,7 +118,10 @@ def intra_option_q_learning(
     executed by the agent, ρ_o is 1 for every option that agrees with the action and 0 for the
     rest, which is Sutton, Precup & Singh (1999), eq. 20. ``behaviour``: "epsilon-greedy"
     executes options chosen ε-greedily (then b = π of the running option), "uniform-random"
-    takes uniformly random primitive actions and never executes an option (b = 1/A).
+    takes uniformly random primitive actions and never executes an option (b = 1/A). The
+    effective step α ρ_o must not exceed 1 (a larger one overshoots the target), so α above
+    1 / max ρ raises ``ValueError``: with uniformly random behaviour and deterministic options
+    max ρ = A, hence α ≤ 1/A.
     """
     return _run(mdp, options, "intra", behaviour, n_seeds=n_seeds, n_episodes=n_episodes,
                 alpha=alpha, epsilon=epsilon, seed=seed, start=start, max_steps=max_steps,
@@ -140,16 +145,29 @@ def _start_distribution(mdp: TabularMDP, start: int | np.ndarray | None) -> np.n
     return dist
 
 
-def _sparse_transitions(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray]:
-    """Successor lists of every (s, a): ``succ`` (S, A, K) states and ``cdf`` (S, A, K) their
-    cumulative probabilities, K = the largest number of successors (padding repeats the last)."""
+def _max_importance_ratio(opts: OptionArrays, behaviour: str) -> float:
+    """The largest ρ_o = π_o(a|s) / b(a|s) the intra-option update can meet: b = 1/A under
+    uniformly random behaviour, b = π of the running option o' under ε-greedy execution."""
+    policy = np.where(opts.domain[:, :, None], opts.policy, 0.0)  # (O, S, A), 0 off the domain
+    if behaviour == "uniform-random":
+        return float(policy.max() * policy.shape[2])
+    ratio = np.divide(policy[:, None], policy[None, :], out=np.zeros(
+        (policy.shape[0],) * 2 + policy.shape[1:]), where=policy[None, :] > 0)  # (O, O', S, A)
+    return float(ratio.max())
+
+
+def _sparse_transitions(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Successor lists of every (s, a): ``succ`` (S, A, K) states, ``cdf`` (S, A, K) their
+    cumulative probabilities and ``reward`` (S, A, K) the reward r(s, a, s') each transition
+    pays; K = the largest number of successors (padding repeats the last)."""
     K = int((mdp.P > 0).sum(axis=2).max())
     order = np.argsort(-mdp.P, axis=2, kind="stable")[:, :, :K]
     succ = np.sort(order, axis=2)
     probs = np.take_along_axis(mdp.P, succ, axis=2)
     cdf = np.cumsum(probs, axis=2)
     cdf[..., -1] = 1.0  # round-off guard: every uniform draw maps to a successor
-    return succ, cdf
+    reward = np.take_along_axis(mdp.R_transition, succ, axis=2)
+    return succ, cdf, reward
 
 
 def _run(
@@ -176,6 +194,13 @@ def _run(
     epsilon = check_real("epsilon", epsilon, low=0.0, high=1.0)
     max_steps = check_int("max_steps", max_steps, minimum=1)
     behaviour = check_choice("behaviour", behaviour, BEHAVIOURS)
+    if update == "intra":
+        rho_max = _max_importance_ratio(opts, behaviour)
+        if alpha * rho_max > 1.0:
+            raise ValueError(
+                f"alpha must be at most 1 / max ρ = {1.0 / rho_max:.6g} for intra-option "
+                f"learning with {behaviour} behaviour (max ρ = π_o(a|s) / b(a|s) = "
+                f"{rho_max:.6g}, so the step α ρ would exceed 1), got {alpha}")
     shape = (n_seeds, mdp.n_states, len(opts.names))
     if isinstance(q_init, np.ndarray):
         Q = check_array("q_init", q_init, shape, dtype=float).copy()
@@ -186,14 +211,14 @@ def _run(
     rng = as_generator(seed)
     start_cdf = np.cumsum(_start_distribution(mdp, start))
     start_cdf[-1] = 1.0
-    succ, succ_cdf = _sparse_transitions(mdp)
+    succ, succ_cdf, succ_reward = _sparse_transitions(mdp)
     policy_cdf = np.cumsum(opts.policy, axis=2)
     policy_cdf[..., -1] = 1.0
     steps = np.zeros((n_seeds, n_episodes), dtype=np.int64)
     returns = np.zeros((n_seeds, n_episodes))
     decisions = np.zeros((n_seeds, n_episodes), dtype=np.int64)
     _learn(
-        Q, succ, succ_cdf, mdp.R, mdp.terminal, mdp.gamma,
+        Q, succ, succ_cdf, succ_reward, mdp.terminal, mdp.gamma,
         np.ascontiguousarray(opts.initiation.T), opts.policy, policy_cdf,
         np.ascontiguousarray(opts.termination.T), np.ascontiguousarray(opts.domain.T),
         start_cdf, update == "intra", behaviour == "uniform-random",
@@ -224,6 +249,13 @@ def _best(q: np.ndarray, allowed: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
+def _continuation(q_next: float, beta_next: float, best_next: float) -> float:
+    """U(s', o) = (1 - β_o(s')) Q(s', o) + β_o(s') max_o' Q(s', o') for one option (eq. 20);
+    the compiled twin of :func:`continuation_value`, tested against it."""
+    return (1.0 - beta_next) * q_next + beta_next * best_next
+
+
+@numba.njit(cache=True)
 def _epsilon_greedy_choice(
     q: np.ndarray, allowed: np.ndarray, epsilon: float, rng: np.random.Generator
 ) -> int:
@@ -240,7 +272,7 @@ def _epsilon_greedy_choice(
 
 
 @numba.njit(cache=True)
-def _learn(Q, succ, succ_cdf, R, terminal, gamma, I, Pi, Pi_cdf, B, running, start_cdf,
+def _learn(Q, succ, succ_cdf, succ_reward, terminal, gamma, I, Pi, Pi_cdf, B, running, start_cdf,
            intra, random_behaviour, n_episodes, alpha, epsilon, max_steps, rng,
            steps, returns, decisions):  # pragma: no cover - compiled
     """The learners' shared loop, one seed after another; Q (n_seeds, S, O) is updated in
@@ -253,7 +285,7 @@ def _learn(Q, succ, succ_cdf, R, terminal, gamma, I, Pi, Pi_cdf, B, running, sta
     bootstraps); 5. a stopped option is replaced by an ε-greedy choice.
     """
     n_seeds, _, n_options = Q.shape
-    n_actions = R.shape[1]
+    n_actions = succ.shape[1]
     for i in range(n_seeds):
         Qi = Q[i]
         for episode in range(n_episodes):
@@ -269,8 +301,8 @@ def _learn(Q, succ, succ_cdf, R, terminal, gamma, I, Pi, Pi_cdf, B, running, sta
                     a = min(int(rng.random() * n_actions), n_actions - 1)
                 else:
                     a = _draw(Pi_cdf[o, s], rng)
-                s_next = succ[s, a, _draw(succ_cdf[s, a], rng)]
-                r = R[s, a]
+                j = _draw(succ_cdf[s, a], rng)
+                s_next, r = succ[s, a, j], succ_reward[s, a, j]
                 terminated = terminal[s_next]
                 t += 1
                 truncated = not terminated and t >= max_steps
@@ -282,11 +314,8 @@ def _learn(Q, succ, succ_cdf, R, terminal, gamma, I, Pi, Pi_cdf, B, running, sta
                     best_next = 0.0 if terminated else _best(Qi[s_next], I[s_next])
                     for u in range(n_options):
                         if running[s, u] and Pi[u, s, a] > 0.0:
-                            if terminated:
-                                U = 0.0
-                            else:
-                                beta = B[s_next, u]
-                                U = (1.0 - beta) * Qi[s_next, u] + beta * best_next
+                            U = 0.0 if terminated else _continuation(
+                                Qi[s_next, u], B[s_next, u], best_next)
                             rho = Pi[u, s, a] / b
                             Qi[s, u] += alpha * rho * (r + gamma * U - Qi[s, u])
                 # 3. the running option's return, duration and termination
@@ -296,7 +325,15 @@ def _learn(Q, succ, succ_cdf, R, terminal, gamma, I, Pi, Pi_cdf, B, running, sta
                     gamma_k *= gamma
                     stops = terminated or truncated or rng.random() < B[s_next, o]
                     if stops and not intra:
-                        bootstrap = 0.0 if terminated else _best(Qi[s_next], I[s_next])
+                        # SMDP update (eq. 13); a truncated option has not stopped, so it
+                        # bootstraps with its continuation value U(s', o) (eq. 20)
+                        best_next = 0.0 if terminated else _best(Qi[s_next], I[s_next])
+                        if terminated:
+                            bootstrap = 0.0
+                        elif truncated:
+                            bootstrap = _continuation(Qi[s_next, o], B[s_next, o], best_next)
+                        else:
+                            bootstrap = best_next
                         Qi[s0, o] += alpha * (G + gamma_k * bootstrap - Qi[s0, o])
                 s = s_next
                 # 4. end of episode

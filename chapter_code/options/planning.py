@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -34,25 +34,36 @@ def smdp_value_iteration(
     iterations: int | None = None,
     tol: float = 1e-10,
     max_iterations: int = 100_000,
+    *,
+    boundary: Mapping[int, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Synchronous SMDP value iteration: V_{k+1}(s) = max_{o : s ∈ I_o} Q_k(s, o), V_0 = 0.
 
     Q_k from :func:`smdp_backup`; terminal states keep V = 0 (arrival rewards are in R).
+    ``boundary``: states whose value is known and held fixed, {state: value} (V_0 takes these
+    values, and no sweep changes them). This is how Sutton, Precup & Singh (1999, §3.1) plan
+    to a goal G: option models made for the grid without a goal, and V(G) = 1 throughout.
     ``iterations=None``: sweep until the sup-change is below ``tol``; ``iterations=k``:
-    return exactly V_k and the Q_k with V_k = max_o Q_k. Returns ``(V, Q)``, shapes (S,) and
-    (S, O), Q = -inf where an option cannot start (every option at a terminal state).
+    return exactly V_k and the Q_k with V_k = max_o Q_k (off the boundary). Returns ``(V, Q)``,
+    shapes (S,) and (S, O), Q = -inf where an option cannot start (every option at a terminal
+    state).
     """
     opts = stack_options(mdp, options)
     if iterations is not None:
         iterations = check_int("iterations", iterations, minimum=1)
     tol = check_real("tol", tol, low=0.0, low_open=True)
     max_iterations = check_int("max_iterations", max_iterations, minimum=1)
+    fixed = np.zeros(mdp.n_states, dtype=bool)
+    V = np.zeros(mdp.n_states)
+    for state, value in (boundary or {}).items():
+        if not isinstance(state, int | np.integer) or not 0 <= state < mdp.n_states:
+            raise ValueError(f"boundary keys must be states in [0, {mdp.n_states}), got {state!r}")
+        fixed[state], V[state] = True, check_real(f"boundary[{state}]", value)
     r, p = option_models(mdp, options)
     live = ~mdp.terminal
-    V = np.zeros(mdp.n_states)
     for k in range(iterations or max_iterations):
         Q = smdp_backup(V, r, p, opts.initiation)
-        V_new = np.where(live, Q.max(axis=1), 0.0)
+        V_new = np.where(fixed, V, np.where(live, Q.max(axis=1), 0.0))
         change = np.max(np.abs(V_new - V))
         V = V_new
         if iterations is None and change < tol:

@@ -73,11 +73,19 @@ def test_continuation_value_is_eq_20():
 
 @pytest.mark.unit
 def test_episodes_never_end_at_a_hallway():
-    """Hallways start options (unlike the chapter's listing), so every greedy episode runs to
-    the goal: with ε = 0 and the learned Q, each episode ends by termination, not by a cut."""
-    mdp, options, _, _ = options_and_target(1 / 3)
-    result = smdp_q_learning(mdp, options, n_seeds=4, n_episodes=200, seed=4, max_steps=5000)
-    assert (result.steps < 5000).all() and (result.returns > 0).all()
+    """Hallways start options (unlike the chapter's listing), so greedy episodes run to the
+    goal from everywhere: with ε = 0 and Q = Q* (SMDP value iteration), started in each
+    hallway, every episode ends by reaching the goal (return γ^(k-1)), never by a cut."""
+    mdp, options, Q_star, can_start = options_and_target(1 / 3)
+    q_init = np.broadcast_to(np.where(can_start, Q_star, 0.0), (4, *Q_star.shape)).copy()
+    for hallway in mdp.hallways:
+        if hallway == mdp.goal:
+            continue
+        result = smdp_q_learning(mdp, options, n_seeds=4, n_episodes=50, epsilon=0.0,
+                                 alpha=1e-9, start=int(hallway), q_init=q_init, seed=4,
+                                 max_steps=5000)
+        assert (result.steps < 5000).all()
+        np.testing.assert_allclose(result.returns, mdp.gamma ** (result.steps - 1.0), rtol=1e-12)
 
 
 @pytest.mark.determinism

@@ -99,6 +99,26 @@ def test_truncation_is_not_termination():
     assert result.Q[0, 0, 0] == 0.0  # 0 + γ · Q(0, left) with Q = 0: no terminal shortcut
 
 
+@pytest.mark.unit
+def test_a_truncated_option_bootstraps_with_its_continuation_value():
+    """Cut by max_steps while the landmark option is still running, the SMDP update's target
+    is G + γ^k U(s', o), U = (1 - β(s')) Q(s', o) + β(s') max_o' Q(s', o') (eq. 20), not the
+    max: from cell 0 with landmarks every 4 cells, one step reaches cell 1 (β = 0)."""
+    mdp = corridor(8, gamma=GAMMA)
+    option = landmark_option(mdp, 4)
+    options = [*primitive_options(mdp), option]
+    q_init = np.zeros((1, 8, 3))
+    q_init[0, 1] = [0.2, 0.9, 0.5]  # at s' = 1: Q(s', o) = 0.5, max = 0.9
+    only_option = np.array([[False, False, True]] * 8)
+    q_init[0][~only_option] = -10.0  # make the option the greedy choice everywhere...
+    q_init[0, 1] = [0.2, 0.9, 0.5]  # ...except the values read at s' = 1
+    result = smdp_q_learning(mdp, options, n_seeds=1, n_episodes=1, max_steps=1, alpha=1.0,
+                             epsilon=0.0, start=0, q_init=q_init, seed=0)
+    assert result.steps[0, 0] == 1
+    assert result.Q[0, 0, 2] == pytest.approx(GAMMA * 0.5)  # U(1, o) = Q(1, o): β(1) = 0
+    assert result.Q[0, 0, 2] != pytest.approx(GAMMA * 0.9)
+
+
 @pytest.mark.determinism
 def test_same_seed_same_curves():
     mdp = corridor(12, gamma=GAMMA, slip=0.1)

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chapter_code.envs import four_rooms, value_iteration
-from chapter_code.envs.four_rooms import G1, G2
+from chapter_code.envs.four_rooms import G1, G2, MOVES
 from chapter_code.options import (
     Option,
     hallway_options,
@@ -17,9 +17,10 @@ from chapter_code.options import (
 )
 
 
-def monte_carlo_model(mdp, option, state, n_runs, rng):
-    """Run the option ``n_runs`` times from ``state``; average the discounted reward and the
-    discounted indicator of where it stopped (Sutton, Precup & Singh 1999, eqs. 6-7)."""
+def monte_carlo_model(mdp, option, state, n_runs, rng, beta):
+    """Run the option ``n_runs`` times from ``state``, stopping with probability ``beta`` (S,);
+    average the discounted reward and the discounted indicator of where it stopped (Sutton,
+    Precup & Singh 1999, eqs. 6-7)."""
     s = np.full(n_runs, state)
     running = np.ones(n_runs, dtype=bool)
     discount = np.ones(n_runs)
@@ -32,7 +33,7 @@ def monte_carlo_model(mdp, option, state, n_runs, rng):
         s_next, r, terminated = mdp.step(s[idx], a, rng)
         reward[idx] += discount[idx] * r
         discount[idx] *= mdp.gamma
-        stop = terminated | (rng.random(idx.size) < option.termination[s_next])
+        stop = terminated | (rng.random(idx.size) < beta[s_next])
         stopped[idx[stop], s_next[stop]] = discount[idx[stop]]
         s[idx] = s_next
         running[idx[stop]] = False
@@ -71,8 +72,10 @@ def test_option_model_equals_monte_carlo():
     rng = np.random.default_rng(0)
     for name, cell in [("NE->(7, 9)", (1, 11)), ("NE->(7, 9)", (3, 6)), ("NW->(3, 6)", (5, 5))]:
         option, state = options[name], mdp.index[cell]
+        room = name.split("->")[0]
+        beta = np.array([0.0 if in_room(tuple(c), room) else 1.0 for c in mdp.cells.tolist()])
         r, p = option_model(mdp, option)
-        r_mc, p_mc = monte_carlo_model(mdp, option, state, 4000, rng)
+        r_mc, p_mc = monte_carlo_model(mdp, option, state, 4000, rng, beta)
         assert r[state] == pytest.approx(r_mc, abs=0.01)
         np.testing.assert_allclose(p[state], p_mc, atol=0.015)
 
@@ -143,24 +146,122 @@ def test_hallway_options_plan_in_two_sweeps_primitives_in_one_cell_per_sweep():
         np.testing.assert_allclose(Vk, Qk.max(axis=1, initial=0.0, where=np.isfinite(Qk)))
 
 
+# the rooms' interiors as (row range, column range) boxes of the 13 x 13 map, read off the map
+ROOM_BOXES = {"NW": ((1, 5), (1, 5)), "NE": ((1, 6), (7, 11)),
+              "SW": ((7, 11), (1, 5)), "SE": ((8, 11), (7, 11))}
+ROOM_DOORS = {"NW": ((3, 6), (6, 2)), "NE": ((3, 6), (7, 9)),
+              "SW": ((6, 2), (10, 6)), "SE": ((7, 9), (10, 6))}
+
+
+def in_room(cell, room):
+    (r0, r1), (c0, c1) = ROOM_BOXES[room]
+    return r0 <= cell[0] <= r1 and c0 <= cell[1] <= c1
+
+
+def stumble_probability(mdp, policy, target, other, room):
+    """Probability of entering ``other`` before ``target`` from each state under the
+    deterministic ``policy`` (S,) in the slippery grid: an absorbing-chain linear solve."""
+    inside = np.array([in_room(tuple(c), room) for c in mdp.cells])
+    idx = np.flatnonzero(inside)
+    P = mdp.P[idx, policy[idx]]  # (n, S)
+    h = np.linalg.solve(np.eye(idx.size) - P[:, idx], P[:, other])
+    out = np.zeros(mdp.n_states)
+    out[idx] = h
+    out[other] = 1.0
+    return out
+
+
 @pytest.mark.unit
-def test_hallway_options_structure():
-    mdp = four_rooms(slip=0.0)
-    options = hallway_options(mdp)
+def test_hallway_options_follow_the_papers_definition():
+    """Sutton, Precup & Singh (1999, §3.1): I = the room plus its non-target hallway; β = 0 in
+    the room and 1 outside it, both hallways included; π a shortest path within the room
+    (Manhattan distance: each room is a rectangle with the hallway next to its wall)."""
+    mdp = four_rooms(None)
+    options = {o.name: o for o in hallway_options(mdp)}
     assert len(options) == 8
-    covered = np.stack([o.initiation for o in options]).sum(axis=0)
-    assert (covered >= 1).all()  # every cell, hallways included, starts some option
-    assert (covered[mdp.hallways] == 2).all()  # each hallway starts one option per side
-    for option in options:
-        target = mdp.index[tuple(int(x) for x in option.name.split("->")[1].strip("()")
-                                 .split(", "))]
-        assert not option.initiation[target] and option.termination[target] == 1.0
-        np.testing.assert_array_equal(option.termination, ~option.initiation)
-        # following the policy from anywhere in I reaches the target in d(s) steps
+    for room, doors in ROOM_DOORS.items():
+        for k, target_cell in enumerate(doors):
+            option = options[f"{room}->{target_cell}"]
+            other_cell = doors[1 - k]
+            for s, cell in enumerate(map(tuple, mdp.cells.tolist())):
+                inside = in_room(cell, room)
+                assert option.termination[s] == (0.0 if inside else 1.0), (option.name, cell)
+                assert option.initiation[s] == (inside or cell == other_cell), (option.name, cell)
+                if option.initiation[s]:
+                    a = int(option.policy[s].argmax())
+                    assert option.policy[s, a] == 1.0
+                    r, c = cell[0] + MOVES[a][0], cell[1] + MOVES[a][1]
+                    before = abs(cell[0] - target_cell[0]) + abs(cell[1] - target_cell[1])
+                    after = abs(r - target_cell[0]) + abs(c - target_cell[1])
+                    assert after == before - 1 and ((r, c) == target_cell
+                                                    or in_room((r, c), room)), (option.name, cell)
+
+
+@pytest.mark.unit
+def test_hallway_policies_minimise_stumbling_into_the_other_hallway():
+    """Among shortest-path actions, no single-state change of the chosen action lowers the
+    probability of entering the other hallway before the target (the optimality condition of
+    this stochastic shortest-path problem), each checked by an exact linear solve."""
+    mdp = four_rooms(None)
+    options = {o.name: o for o in hallway_options(mdp)}
+    for room, doors in ROOM_DOORS.items():
+        for k, target_cell in enumerate(doors):
+            option = options[f"{room}->{target_cell}"]
+            target, other = mdp.index[target_cell], mdp.index[doors[1 - k]]
+            policy = option.policy.argmax(axis=1)
+            h = stumble_probability(mdp, policy, target, other, room)
+            inside = option.termination == 0
+            assert 0 < h[inside].max() < 0.5  # slips can stumble, the policy makes it rare
+            for s in np.flatnonzero(option.termination == 0):
+                cell = tuple(mdp.cells[s])
+                d = abs(cell[0] - target_cell[0]) + abs(cell[1] - target_cell[1])
+                for a, (dr, dc) in enumerate(MOVES):
+                    nxt = (cell[0] + dr, cell[1] + dc)
+                    if a == policy[s] or abs(nxt[0] - target_cell[0]) + abs(
+                            nxt[1] - target_cell[1]) != d - 1 or not (
+                            nxt == target_cell or in_room(nxt, room)):
+                        continue
+                    changed = policy.copy()
+                    changed[s] = a
+                    h_changed = stumble_probability(mdp, changed, target, other, room)
+                    assert h_changed[s] >= h[s] - 1e-12, (option.name, cell, a)
+
+
+@pytest.mark.unit
+def test_hallway_options_do_not_depend_on_the_goal():
+    plain = hallway_options(four_rooms(None))
+    for goal in (G1, G2):
+        for a, b in zip(plain, hallway_options(four_rooms(goal)), strict=True):
+            np.testing.assert_array_equal(a.policy, b.policy)
+            np.testing.assert_array_equal(a.termination, b.termination)
+
+
+@pytest.mark.unit
+def test_hallway_option_reaches_its_target_in_d_steps_without_slips():
+    mdp = four_rooms(None, slip=0.0)
+    for option in hallway_options(mdp):
+        target_cell = tuple(int(x) for x in option.name.split("->")[1].strip("()").split(", "))
         _, p = option_model(mdp, option)
-        d = mdp.distances(target)
         starts = np.flatnonzero(option.initiation)
-        np.testing.assert_allclose(p[starts, target], mdp.gamma ** d[starts])
+        d = np.abs(mdp.cells[starts] - np.array(target_cell)).sum(axis=1)
+        np.testing.assert_allclose(p[starts, mdp.index[target_cell]], mdp.gamma ** d)
+
+
+@pytest.mark.unit
+def test_boundary_values_stay_fixed_and_primitive_planning_is_v_star_times_gamma():
+    """The paper's planning set-up (goal-free models, V(G) = 1 held fixed) gives, with the
+    primitives, γ times our arrival-reward V*: the goal pays its +1 one step later."""
+    grid, mdp = four_rooms(None), four_rooms(G1)
+    goal = grid.index[G1]
+    V_paper, _ = smdp_value_iteration(grid, primitive_options(grid), boundary={goal: 1.0})
+    V_star, _ = value_iteration(mdp)
+    live = ~mdp.terminal
+    assert V_paper[goal] == 1.0
+    np.testing.assert_allclose(V_paper[live], mdp.gamma * V_star[live], atol=1e-9)
+    V1, _ = smdp_value_iteration(grid, primitive_options(grid), 1, boundary={goal: 1.0})
+    assert V1[goal] == 1.0 and (V1 > 0).sum() == 3  # the goal and its two neighbours
+    with pytest.raises(ValueError, match="boundary"):
+        smdp_value_iteration(grid, primitive_options(grid), boundary={grid.n_states: 1.0})
 
 
 @pytest.mark.unit
