@@ -1,7 +1,10 @@
 """Small experiment summaries on disk: ``results/NAME.json`` (+ ``results/NAME.npz`` for arrays).
 
-The JSON file holds the config, the seed, the package version and the scalar metrics; arrays
-go into the NPZ beside it. Notebooks load these instead of re-running long experiments.
+The JSON file holds the config, the seed, the package version, the git commit and the scalar
+metrics; arrays go into the NPZ beside it. Notebooks load these instead of re-running long
+experiments. An experiment that defines a ``fingerprint`` (a reduced-size config) also has
+that small run made and stored with the summary, so a test can rerun it with today's code and
+tell a stale summary from a current one (:func:`stale_fingerprint`).
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +58,114 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def git_commit() -> str | None:
+    """The commit of the source tree ``chapter_code`` is imported from, with ``+dirty`` when
+    files under ``chapter_code/`` differ from it; ``None`` outside a git checkout."""
+    root = Path(chapter_code.__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--",
+                                  "chapter_code"], check=True, capture_output=True,
+                                 text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if changed else "")
+
+
+def config_kwargs(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A config stored as JSON back as keyword arguments of its dataclass (lists -> tuples)."""
+    return {key: tuple(value) if isinstance(value, list) else value
+            for key, value in stored.items()}
+
+
+def _untimed(key: str) -> bool:
+    return "seconds" not in key  # wall-clock numbers differ from run to run
+
+
+def array_digest(value: np.ndarray) -> dict[str, Any]:
+    """A few numbers that stand for an array: its shape, sum, Euclidean norm and up to 8
+    entries evenly spaced through its flattened values."""
+    flat = np.asarray(value, dtype=float).ravel()
+    picks = np.unique(np.linspace(0, flat.size - 1, num=min(8, flat.size)).astype(int))
+    return {"shape": list(np.shape(value)), "sum": float(flat.sum()),
+            "norm": float(np.linalg.norm(flat)), "sample": flat[picks].tolist()}
+
+
+def fingerprint(experiment: str, config: Any) -> dict[str, Any] | None:
+    """The reduced-size run that stands for a full run of ``experiment`` with ``config``: the
+    config updated by the experiment's ``fingerprint`` overrides, run now with one torch
+    intra-op thread (restored afterwards); returns that config, its metrics and a digest of
+    each array (wall-clock timings left out), and the commit that ran it. ``None`` if the
+    experiment defines no fingerprint."""
+    import torch
+
+    from chapter_code import experiments
+
+    found = experiments.get(experiment)
+    if found.fingerprint is None:
+        return None
+    reduced = {**jsonable(config), **jsonable(dict(found.fingerprint))}
+    reduced_config = found.config_type(**config_kwargs(reduced))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # float reductions are ordered by the thread count
+    try:
+        output = experiments.run(experiment, **config_kwargs(jsonable(reduced_config)))
+    finally:
+        torch.set_num_threads(threads)
+    return {
+        "config": jsonable(reduced_config),
+        "metrics": {k: v for k, v in jsonable(output["metrics"]).items() if _untimed(k)},
+        "arrays": {k: array_digest(v) for k, v in sorted(output.get("arrays", {}).items())
+                   if _untimed(k)},
+        "git_commit": git_commit(),
+    }
+
+
+def stale_fingerprint(
+    name: str, directory: Path | str | None = None, *, rtol: float = 1e-5
+) -> list[str]:
+    """Where today's code disagrees with the fingerprint stored in summary ``name``: the
+    fingerprint run is made again and every metric and array digest compared to relative
+    tolerance ``rtol``; returns the differing entries (empty: the summary is current).
+    ``ValueError`` if the summary stores no fingerprint."""
+    name = _check_name(name)
+    folder = Path(directory) if directory is not None else RESULTS_DIR
+    payload = json.loads((folder / f"{name}.json").read_text())
+    stored = payload.get("fingerprint")
+    if stored is None:
+        raise ValueError(f"summary {name!r} stores no fingerprint; rerun it with "
+                         f"`chapter-code run {payload.get('experiment', name)} --save`")
+    fresh = fingerprint(payload.get("experiment", name), payload["config"])
+    if fresh is None:
+        return ["the experiment no longer defines a fingerprint"]
+    differences = [] if fresh["config"] == stored["config"] else ["config"]
+    for part in ("metrics", "arrays"):
+        old, new = _flat(stored[part], part), _flat(fresh[part], part)
+        differences += sorted(set(old) ^ set(new))
+        differences += [key for key in sorted(set(old) & set(new))
+                        if not _close(old[key], new[key], rtol)]
+    return differences
+
+
+def _flat(tree: Any, prefix: str) -> dict[str, Any]:
+    """Nested dicts and lists as one dict path -> leaf."""
+    if isinstance(tree, dict):
+        return {k: v for key, value in tree.items()
+                for k, v in _flat(value, f"{prefix}/{key}").items()}
+    if isinstance(tree, list):
+        return {k: v for i, value in enumerate(tree)
+                for k, v in _flat(value, f"{prefix}[{i}]").items()}
+    return {prefix: tree}
+
+
+def _close(a: Any, b: Any, rtol: float) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, int | float) \
+            or not isinstance(b, int | float):
+        return bool(a == b)
+    return bool(np.isclose(a, b, rtol=rtol, atol=1e-12, equal_nan=True))
+
+
 def save(
     name: str,
     config: Any,
@@ -61,20 +174,32 @@ def save(
     directory: Path | str | None = None,
     *,
     experiment: str | None = None,
+    with_fingerprint: bool = True,
 ) -> Path:
     """Write a summary; returns the JSON path. ``config`` may be a dataclass or a dict.
-    ``experiment``: the experiment that produced it, when ``name`` is not that experiment's."""
+    ``experiment``: the experiment that produced it, when ``name`` is not that experiment's.
+    With ``with_fingerprint`` (and an experiment that defines one), the experiment's
+    :func:`fingerprint` run is made and stored too."""
     name = _check_name(name)
+    experiment = _check_name(experiment) if experiment is not None else name
     folder = Path(directory) if directory is not None else RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     payload = {
         "name": name,
-        "experiment": _check_name(experiment) if experiment is not None else name,
+        "experiment": experiment,
         "version": chapter_code.__version__,
+        "git_commit": git_commit(),
         "config": jsonable(config),
         "metrics": jsonable(metrics),
         "arrays": sorted(arrays) if arrays else [],
     }
+    if with_fingerprint:
+        from chapter_code import experiments
+
+        if experiment in experiments.registry():
+            found = fingerprint(experiment, config)
+            if found is not None:
+                payload["fingerprint"] = found
     path = folder / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     if arrays:

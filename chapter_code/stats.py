@@ -1,6 +1,8 @@
-"""Summaries over seeds: means with confidence intervals."""
+"""Summaries over seeds: means with confidence intervals, and an equivalence test."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as _stats
@@ -56,3 +58,55 @@ def ratio_of_means_ci(
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(ratios, [tail, 100 - tail])
     return float(num.mean() / den.mean()), float(low), float(high)
+
+
+@dataclass(frozen=True)
+class TostResult:
+    """Two one-sided t-tests of a mean against the margin (−margin, margin): ``p_lower`` tests
+    H0 μ ≤ −margin, ``p_upper`` tests H0 μ ≥ margin; ``p_value`` is the larger. ``ci_low``,
+    ``ci_high``: the (1 − 2α) t-interval of the mean, inside (−margin, margin) exactly when
+    ``equivalent`` (p_value < α)."""
+
+    mean: float
+    margin: float
+    p_lower: float
+    p_upper: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    alpha: float
+
+    @property
+    def equivalent(self) -> bool:
+        """Whether both null hypotheses are rejected at level α: |μ| < margin is shown."""
+        return self.p_value < self.alpha
+
+
+def tost(samples: np.ndarray, margin: float, *, alpha: float = 0.05) -> TostResult:
+    """Equivalence test of the mean of ``samples`` (1-D, e.g. one paired difference per seed)
+    with zero within ±``margin``: two one-sided Student-t tests (Schuirmann 1987), each at
+    level ``alpha``, df = n − 1.
+
+    t_lower = (x̄ + margin) / se, p_lower = P(T > t_lower); t_upper = (x̄ − margin) / se,
+    p_upper = P(T < t_upper); se = s / √n.
+    """
+    margin = check_real("margin", margin, low=0.0, low_open=True)
+    if not np.isfinite(margin):
+        raise ValueError(f"margin must be finite, got {margin!r}")
+    alpha = check_real("alpha", alpha, low=0.0, high=0.5, low_open=True, high_open=True)
+    x = np.asarray(samples, dtype=float)
+    if x.ndim != 1 or x.size < 2 or not np.isfinite(x).all():
+        raise ValueError(f"samples must be a 1-D array of at least 2 finite values, got {x!r}")
+    n, mean = x.size, float(x.mean())
+    se = float(x.std(ddof=1) / np.sqrt(n))
+    if se == 0.0:  # no spread: the mean is known exactly
+        p_lower = 0.0 if mean > -margin else 1.0
+        p_upper = 0.0 if mean < margin else 1.0
+        half = 0.0
+    else:
+        p_lower = float(_stats.t.sf((mean + margin) / se, df=n - 1))
+        p_upper = float(_stats.t.cdf((mean - margin) / se, df=n - 1))
+        half = float(_stats.t.ppf(1 - alpha, df=n - 1) * se)
+    return TostResult(mean=mean, margin=margin, p_lower=p_lower, p_upper=p_upper,
+                      p_value=max(p_lower, p_upper), ci_low=mean - half, ci_high=mean + half,
+                      alpha=alpha)

@@ -1,12 +1,14 @@
 """Saving and loading experiment summaries."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
 import chapter_code
-from chapter_code import results
+from chapter_code import experiments, results
+from chapter_code.experiments.maml_nav import MamlNavConfig
 from chapter_code.experiments.why_hierarchy import WhyHierarchyConfig
 
 
@@ -36,3 +38,39 @@ def test_missing_result_names_the_command(tmp_path):
 def test_bad_names_are_rejected(name, tmp_path):
     with pytest.raises(ValueError, match="name must match"):
         results.save(name, {}, {}, directory=tmp_path)
+
+
+@pytest.mark.determinism
+def test_a_saved_run_stores_a_fingerprint_that_detects_a_changed_result(tmp_path):
+    """maml-nav defines a fingerprint: saving a (tiny) run stores the reduced-size run's
+    numbers and the commit; rerunning it agrees, and a changed number is reported."""
+    config = MamlNavConfig(n_iterations=2, meta_batch=2, n_trajectories=2, n_eval_tasks=2,
+                           methods=("maml",))
+    output = experiments.run("maml-nav", **dataclasses.asdict(config))
+    path = results.save("tiny-nav", config, output["metrics"], output["arrays"],
+                        directory=tmp_path, experiment="maml-nav")
+    payload = json.loads(path.read_text())
+    stored = payload["fingerprint"]
+    assert stored["config"]["n_iterations"] == 2 and "git_commit" in payload
+    assert "maml_seconds" not in stored["arrays"] and "maml_after" in stored["arrays"]
+    assert stored["metrics"]["maml_return"] == pytest.approx(output["metrics"]["maml_return"],
+                                                             rel=1e-5)
+    assert results.stale_fingerprint("tiny-nav", tmp_path) == []
+    stored["metrics"]["maml_return"][1] += 1e-3
+    stored["arrays"]["maml_param_log_std"]["sum"] *= 1.001
+    path.write_text(json.dumps(payload))
+    assert sorted(results.stale_fingerprint("tiny-nav", tmp_path)) == [
+        "arrays/maml_param_log_std/sum", "metrics/maml_return[1]"]
+    del payload["fingerprint"]
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ValueError, match="no fingerprint"):
+        results.stale_fingerprint("tiny-nav", tmp_path)
+
+
+@pytest.mark.unit
+def test_array_digest_names_shape_sum_norm_and_spread_entries():
+    digest = results.array_digest(np.arange(20.0).reshape(4, 5))
+    assert digest["shape"] == [4, 5] and digest["sum"] == 190.0
+    assert digest["norm"] == pytest.approx(np.sqrt((np.arange(20.0) ** 2).sum()))
+    assert digest["sample"][0] == 0.0 and digest["sample"][-1] == 19.0
+    assert len(digest["sample"]) == 8

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +21,19 @@ ProgressFactory = Callable[..., tqdm]
 
 @dataclass(frozen=True)
 class Experiment:
-    """A named, runnable experiment: ``config_type`` is a frozen dataclass of its options."""
+    """A named, runnable experiment: ``config_type`` is a frozen dataclass of its options.
+
+    ``fingerprint``: config overrides of a reduced-size run (seconds) of the same code path; a
+    saved full run stores that run's numbers beside its own (:func:`chapter_code.results.save`)
+    so a test can tell whether the code still produces them. ``None``: no fingerprint (the
+    experiment is cheap enough to regenerate in full).
+    """
 
     name: str
     summary: str
     config_type: type
     run: Callable[[Any, ProgressFactory], dict[str, Any]]
+    fingerprint: Mapping[str, Any] | None = None
 
 
 def _silent_progress(iterable: Any = None, **kwargs: Any) -> tqdm:

@@ -74,4 +74,6 @@ EXPERIMENT = Experiment(
     summary="Second-order MAML vs first-order MAML on 2D navigation over training seeds",
     config_type=MamlVsFomamlConfig,
     run=run,
+    fingerprint={"n_iterations": 2, "meta_batch": 2, "n_trajectories": 2, "n_eval_tasks": 2,
+                 "n_seeds": 2},
 )

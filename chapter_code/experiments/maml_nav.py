@@ -168,6 +168,7 @@ EXPERIMENT = Experiment(
     summary="MAML, FOMAML and a pretrained policy on Finn et al.'s 2D navigation (Fig. 4)",
     config_type=MamlNavConfig,
     run=run,
+    fingerprint={"n_iterations": 2, "meta_batch": 2, "n_trajectories": 2, "n_eval_tasks": 2},
 )
 
 

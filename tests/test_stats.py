@@ -1,0 +1,47 @@
+"""The equivalence test (TOST) against scipy's one-sided t-tests and its interval form."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from chapter_code.stats import tost
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("shift", [0.0, 0.3, -0.8, 2.0])
+def test_tost_p_values_are_scipys_one_sided_t_tests(shift):
+    x = np.random.default_rng(2).normal(shift, 1.0, size=12)
+    result = tost(x, 1.0)
+    lower = stats.ttest_1samp(x, -1.0, alternative="greater").pvalue
+    upper = stats.ttest_1samp(x, 1.0, alternative="less").pvalue
+    assert (result.p_lower, result.p_upper) == pytest.approx((lower, upper), rel=1e-10)
+    assert result.p_value == pytest.approx(max(lower, upper), rel=1e-10)
+    low, high = stats.t.interval(0.90, 11, loc=x.mean(), scale=stats.sem(x))
+    assert (result.ci_low, result.ci_high) == pytest.approx((low, high))
+    assert result.equivalent == (-1.0 < low and high < 1.0)
+
+
+@pytest.mark.unit
+def test_tost_decides_by_the_data_not_by_a_point_estimate():
+    """A mean of exactly 0 with a wide spread is not shown equivalent; the same mean with a
+    small spread is; no spread at all decides by the mean alone."""
+    wide = np.array([-3.0, 3.0, -2.0, 2.0])
+    narrow = wide / 100
+    assert not tost(wide, 0.5).equivalent and tost(narrow, 0.5).equivalent
+    assert tost(np.full(3, 0.2), 0.5).equivalent and not tost(np.full(3, 0.7), 0.5).equivalent
+
+
+@pytest.mark.unit
+def test_tost_rejects_bad_input():
+    with pytest.raises(ValueError, match="margin"):
+        tost(np.ones(3), 0.0)
+    with pytest.raises(ValueError, match="margin"):
+        tost(np.ones(3), float("inf"))
+    with pytest.raises(ValueError, match="alpha"):
+        tost(np.ones(3), 1.0, alpha=0.5)
+    with pytest.raises(ValueError, match="samples"):
+        tost(np.ones((2, 2)), 1.0)
+    with pytest.raises(ValueError, match="samples"):
+        tost(np.array([1.0]), 1.0)
+    with pytest.raises(TypeError, match="margin"):
+        tost(np.ones(3), "1")
