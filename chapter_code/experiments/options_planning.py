@@ -3,7 +3,7 @@ maps after each sweep of SMDP value iteration, and an interactive map of option 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -21,23 +21,43 @@ from chapter_code.plotting import new_figure, value_map
 
 
 def values_after_sweeps(
-    mdp: FourRooms, options: Sequence[Option], sweeps: Sequence[int]
+    mdp: FourRooms,
+    options: Sequence[Option],
+    sweeps: Sequence[int],
+    *,
+    boundary: Mapping[int, float] | None = None,
 ) -> np.ndarray:
-    """V_k of SMDP value iteration for each k in ``sweeps`` (k = 0 gives V_0 = 0): (len, S)."""
+    """V_k of SMDP value iteration for each k in ``sweeps`` (k = 0 gives V_0: zero, or the
+    ``boundary`` values): shape (len(sweeps), S)."""
     out = np.zeros((len(sweeps), mdp.n_states))
+    for state, value in (boundary or {}).items():
+        out[:, state] = value
     for i, k in enumerate(sweeps):
         k = check_int("sweeps[i]", k, minimum=0)
         if k:
-            out[i] = smdp_value_iteration(mdp, options, iterations=k)[0]
+            out[i] = smdp_value_iteration(mdp, options, iterations=k, boundary=boundary)[0]
     return out
 
 
+def paper_planning_setup(
+    goal: tuple[int, int], slip: float = 1 / 3, gamma: float = 0.9
+) -> tuple[FourRooms, dict[int, float]]:
+    """Sutton, Precup & Singh's (1999, §3.1) planning set-up: the grid without a goal (the
+    option models are made "assuming there is no goal state") and the boundary condition
+    V(goal) = 1, the goal's correct value, held fixed. Returns ``(grid, boundary)`` for
+    :func:`smdp_value_iteration`."""
+    grid = four_rooms(None, slip, gamma)
+    if goal not in grid.index:
+        raise ValueError(f"goal must be a free cell of the 13 x 13 map, got {goal!r}")
+    return grid, {grid.index[goal]: 1.0}
+
+
 def interruptible_hallway_options(mdp: FourRooms, termination: float) -> list[Option]:
-    """Hallway options that also stop with probability ``termination`` in every state of their
-    initiation set (β = termination inside I, 1 outside)."""
+    """Hallway options that also stop with probability ``termination`` in every cell of their
+    room (β = termination inside the room, 1 outside it as before)."""
     termination = check_real("termination", termination, low=0.0, high=1.0)
     return [Option(o.name, o.initiation, o.policy,
-                   np.where(o.initiation, termination, 1.0)) for o in hallway_options(mdp)]
+                   np.where(o.termination < 1.0, termination, 1.0)) for o in hallway_options(mdp)]
 
 
 def greedy_first_actions(options: Sequence[Option], Q: np.ndarray) -> np.ndarray:
