@@ -17,12 +17,12 @@ meta-gradient, Adam outer step) is timed three ways in one process:
   episode of at most 50 steps, a 64-64 tanh-mean policy stepped one observation at a time
   through ``torch.distributions.Normal`` against a NumPy environment, goals in [-10, 10]^2,
   an inner gradient built with ``create_graph`` whose graph the outer gradient then
-  bypasses, as the errata describe), written here from that description, to check the
-  issue's constant in the same run.
+  bypasses, as the MAML notebook's pitfall box describes), written here from that
+  description, to check the quoted constant below in the same run.
 
 Run: ``python benchmarks/maml_speed.py [--repeats N]``. Writes
-``benchmarks/results/maml_speed.json`` and prints the ratios. The issue states the listing's
-speed as about 1.7 meta-iterations/s, about 1.7k environment steps/s (train + validation) on a
+``benchmarks/results/maml_speed.json`` and prints the ratios. The listing's speed has been
+quoted as about 1.7 meta-iterations/s, about 1.7k environment steps/s (train + validation) on a
 machine of this kind; ratios are given against that constant and against the listing-style
 loop timed here.
 
