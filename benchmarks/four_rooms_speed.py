@@ -33,9 +33,9 @@ def python_q_learning(mdp, n_seeds: int, n_episodes: int, seed: int) -> int:
     """Reference: tabular Q-learning one step at a time in plain Python (lists, scalar draws
     from a seeded Generator). Returns the number of environment steps taken."""
     rng = np.random.default_rng(seed)
-    succ = [[[(float(p), int(t)) for t, p in enumerate(mdp.P[s, a]) if p > 0]
+    succ = [[[(float(p), int(t), float(mdp.R_transition[s, a, t]))
+              for t, p in enumerate(mdp.P[s, a]) if p > 0]
              for a in range(mdp.n_actions)] for s in range(mdp.n_states)]
-    R = mdp.R.tolist()
     terminal = mdp.terminal.tolist()
     starts = [s for s in range(mdp.n_states) if not terminal[s]]
     gamma, total = mdp.gamma, 0
@@ -51,14 +51,14 @@ def python_q_learning(mdp, n_seeds: int, n_episodes: int, seed: int) -> int:
                     best = max(q)
                     ties = [i for i in range(4) if q[i] == best]
                     a = ties[int(rng.random() * len(ties))]
-                u, s_next = rng.random(), -1
-                for p, t in succ[s][a]:
-                    s_next = t
+                u, s_next, r = rng.random(), -1, 0.0
+                for p, t, reward in succ[s][a]:
+                    s_next, r = t, reward
                     u -= p
                     if u < 0:
                         break
                 total += 1
-                target = R[s][a] + (0.0 if terminal[s_next] else gamma * max(Q[s_next]))
+                target = r + (0.0 if terminal[s_next] else gamma * max(Q[s_next]))
                 q[a] += ALPHA * (target - q[a])
                 s = s_next
                 if terminal[s]:
