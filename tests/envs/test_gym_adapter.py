@@ -60,6 +60,27 @@ def test_taxi_model_and_optimal_return():
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("env_id", ["FrozenLake-v1", "Taxi-v4"])
+def test_transition_rewards_are_the_models_listed_rewards(env_id):
+    """Every (s, a, s') the toy-text model lists pays its listed reward in ``R_transition``
+    (FrozenLake: 1 only for the move that arrives at the goal, wherever it was aimed), and
+    ``R`` is its expectation."""
+    env = gym.make(env_id)
+    mdp = from_gymnasium(env, gamma=0.9)
+    n = len(env.unwrapped.P)
+    for s in range(n):
+        if mdp.terminal[s]:
+            continue
+        for a, entries in env.unwrapped.P[s].items():
+            expected = 0.0
+            for prob, s_next, reward, done in entries:
+                arrival = s_next if (mdp.terminal[s_next] or not done) else n
+                assert mdp.R_transition[s, a, arrival] == reward
+                expected += prob * reward
+            assert mdp.R[s, a] == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.unit
 def test_adapter_rejects_envs_without_a_model():
     with pytest.raises(TypeError, match="unwrapped.P"):
         from_gymnasium(gym.make("CartPole-v1"))
