@@ -25,7 +25,8 @@ def hallway_options(mdp: FourRooms) -> list[Option]:
       the one that minimises the probability h(s) of entering the other hallway before the
       target under the slippery moves, h = the fixed point of
       h(s) = min_{a shortest} Σ_s' P(s, a, s') h(s'), h = 1 at the other hallway, 0 at the
-      target. Exact ties left after that go to the first action in UP, DOWN, LEFT, RIGHT.
+      target. In four rooms this leaves no ties (a test checks); any would go to the first
+      action in UP, DOWN, LEFT, RIGHT.
 
     The policies are computed on the grid without a goal (a goal changes nothing an option does
     before the episode ends), so the same eight options serve every goal.
