@@ -3,11 +3,15 @@
 from chapter_code.options.hallways import hallway_options
 from chapter_code.options.learning import (
     LearningResult,
+    continuation,
     continuation_value,
     intra_option_q_learning,
+    intra_option_q_update,
     q_learning,
     smdp_q_learning,
+    smdp_q_update,
 )
+from chapter_code.options.reference import reference_learning
 from chapter_code.options.models import option_model, option_step_model
 from chapter_code.options.option import (
     Option,
@@ -22,17 +26,21 @@ __all__ = [
     "LearningResult",
     "Option",
     "OptionArrays",
+    "continuation",
     "continuation_value",
     "hallway_options",
     "intra_option_q_learning",
+    "intra_option_q_update",
     "landmark_option",
     "option_model",
     "option_models",
     "option_step_model",
     "primitive_options",
     "q_learning",
+    "reference_learning",
     "smdp_backup",
     "smdp_q_learning",
+    "smdp_q_update",
     "smdp_value_iteration",
     "stack_options",
 ]

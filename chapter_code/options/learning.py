@@ -1,16 +1,20 @@
-"""Tabular Q-learning over options for many seeds at once, in one numba-compiled loop.
+"""Tabular Q-learning over options for many seeds at once, compiled with numba.
 
-Three learners share one loop: flat Q-learning (options = the primitive actions), SMDP
-Q-learning (Bradtke & Duff 1995; Sutton, Precup & Singh 1999, eq. 13) and intra-option
-Q-learning (Sutton, Precup & Singh 1999, §6, eq. 20). Q has shape (n_seeds, S, O).
-All randomness comes from one seeded ``numpy.random.Generator``, drawn inside the compiled
-loop (seeds run one after another), so a seed gives the same curves on every run.
+Three learners: flat Q-learning (SMDP Q-learning whose options are the primitive actions),
+SMDP Q-learning (Bradtke & Duff 1995; Sutton, Precup & Singh 1999, §3.2) and intra-option
+Q-learning (Sutton, Precup & Singh 1999, §6). Each update is a small named function,
+:func:`smdp_q_update`, :func:`intra_option_q_update` and :func:`continuation` (eq. 20); the
+compiled episode loops call exactly these functions, and the book shows them. Q has shape
+(n_seeds, S, O). All randomness comes from one seeded ``numpy.random.Generator``, drawn inside
+the compiled loops (seeds run one after another), so a seed gives the same curves on every
+run. :mod:`chapter_code.options.reference` is the plain-Python twin, tested to agree exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -39,6 +43,37 @@ class LearningResult:
     option_names: tuple[str, ...]
 
 
+# ---------------------------------------------------------------------------------------------
+# The updates, one function each (scalars in, scalar out; compiled, and callable from Python)
+
+
+@numba.vectorize(["float64(float64, float64, float64)"], cache=True)
+def continuation(q_next: float, beta_next: float, best_next: float) -> float:  # type: ignore[misc]
+    """U(s', o) = (1 - β_o(s')) Q(s', o) + β_o(s') max_o' Q(s', o'): the value of being in s'
+    with option o running (it continues with probability 1 - β, or stops and the best option
+    that can start in s' takes over). Sutton, Precup & Singh (1999), eq. 20. A NumPy ufunc:
+    scalars or broadcasting arrays."""
+    return (1.0 - beta_next) * q_next + beta_next * best_next
+
+
+@numba.njit(cache=True)
+def smdp_q_update(q: float, G: float, gamma_k: float, bootstrap: float, alpha: float) -> float:
+    """SMDP Q-learning: Q(s, o) + α [G + γ^k max_o' Q(s', o') - Q(s, o)] after option o,
+    started in s, stopped in s' after k steps with discounted return G (Sutton, Precup & Singh
+    1999, §3.2). ``bootstrap`` is max_o' Q(s', o') (0 at a terminal s'; U(s', o) when the
+    episode was truncated and o never stopped)."""
+    return q + alpha * (G + gamma_k * bootstrap - q)
+
+
+@numba.njit(cache=True)
+def intra_option_q_update(q: float, r: float, gamma: float, U: float, alpha: float,
+                          rho: float) -> float:
+    """Intra-option Q-learning: Q(s, o) + α ρ [r + γ U(s', o) - Q(s, o)] after a primitive
+    step (s, a, r, s') consistent with o, with ρ = π_o(a|s) / b(a|s) (Sutton, Precup & Singh
+    1999, §6, eq. 20; ρ = 1 for their deterministic options executed by the agent)."""
+    return q + alpha * rho * (r + gamma * U - q)
+
+
 def available_max(Q_rows: np.ndarray, initiation: np.ndarray) -> np.ndarray:
     """max over the options that can start in each state: max_{o' : s ∈ I_o'} Q(s, o').
 
@@ -50,13 +85,10 @@ def available_max(Q_rows: np.ndarray, initiation: np.ndarray) -> np.ndarray:
 def continuation_value(
     Q_next: np.ndarray, beta_next: np.ndarray, initiation_next: np.ndarray
 ) -> np.ndarray:
-    """U(s', o) = (1 - β_o(s')) Q(s', o) + β_o(s') max_o' Q(s', o'), for every option o.
-
-    Sutton, Precup & Singh (1999), eq. 20. Shapes: ``Q_next``, ``beta_next``,
-    ``initiation_next`` (n, O) -> (n, O).
-    """
-    best = available_max(Q_next, initiation_next)[:, None]
-    return (1.0 - beta_next) * Q_next + beta_next * best
+    """U(s', o) of :func:`continuation` for every option o of a batch of next states, the max
+    taken over the options that can start in s'. Shapes: ``Q_next``, ``beta_next``,
+    ``initiation_next`` (n, O) -> (n, O)."""
+    return continuation(Q_next, beta_next, available_max(Q_next, initiation_next)[:, None])
 
 
 def q_learning(mdp: TabularMDP, **kwargs: object) -> LearningResult:
@@ -170,6 +202,47 @@ def _sparse_transitions(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray, np.nda
     return succ, cdf, reward
 
 
+class _Model(NamedTuple):
+    """The MDP as the compiled loops sample it: successor lists ``succ``, their cumulative
+    probabilities ``cdf`` and rewards ``reward`` (S, A, K), ``terminal`` (S,), ``gamma``."""
+
+    succ: np.ndarray
+    cdf: np.ndarray
+    reward: np.ndarray
+    terminal: np.ndarray
+    gamma: float
+
+
+class _Options(NamedTuple):
+    """The options, state-major for the loops: ``initiation``, ``termination`` β and
+    ``running`` (may be running) (S, O); ``policy`` π and its ``policy_cdf`` (O, S, A)."""
+
+    initiation: np.ndarray
+    termination: np.ndarray
+    running: np.ndarray
+    policy: np.ndarray
+    policy_cdf: np.ndarray
+
+
+class _Settings(NamedTuple):
+    """Step size ``alpha``, exploration ``epsilon``, ``max_steps`` per episode, ``n_episodes``
+    and the cumulative start distribution ``start_cdf`` (S,)."""
+
+    alpha: float
+    epsilon: float
+    max_steps: int
+    n_episodes: int
+    start_cdf: np.ndarray
+
+
+class _Records(NamedTuple):
+    """Per-episode ``steps``, ``returns``, ``decisions`` (n_seeds, n_episodes), written in place."""
+
+    steps: np.ndarray
+    returns: np.ndarray
+    decisions: np.ndarray
+
+
 def _run(
     mdp: TabularMDP,
     options: Sequence[Option],
@@ -208,24 +281,26 @@ def _run(
             raise ValueError("q_init must be finite")
     else:
         Q = np.full(shape, check_real("q_init", q_init))
-    rng = as_generator(seed)
     start_cdf = np.cumsum(_start_distribution(mdp, start))
     start_cdf[-1] = 1.0
-    succ, succ_cdf, succ_reward = _sparse_transitions(mdp)
     policy_cdf = np.cumsum(opts.policy, axis=2)
     policy_cdf[..., -1] = 1.0
-    steps = np.zeros((n_seeds, n_episodes), dtype=np.int64)
-    returns = np.zeros((n_seeds, n_episodes))
-    decisions = np.zeros((n_seeds, n_episodes), dtype=np.int64)
-    _learn(
-        Q, succ, succ_cdf, succ_reward, mdp.terminal, mdp.gamma,
-        np.ascontiguousarray(opts.initiation.T), opts.policy, policy_cdf,
-        np.ascontiguousarray(opts.termination.T), np.ascontiguousarray(opts.domain.T),
-        start_cdf, update == "intra", behaviour == "uniform-random",
-        n_episodes, alpha, epsilon, max_steps, rng, steps, returns, decisions,
-    )
-    return LearningResult(steps=steps, returns=returns, decisions=decisions, Q=Q,
-                          option_names=opts.names)
+    model = _Model(*_sparse_transitions(mdp), mdp.terminal, mdp.gamma)
+    tables = _Options(np.ascontiguousarray(opts.initiation.T),
+                      np.ascontiguousarray(opts.termination.T),
+                      np.ascontiguousarray(opts.domain.T), opts.policy, policy_cdf)
+    settings = _Settings(alpha, epsilon, max_steps, n_episodes, start_cdf)
+    records = _Records(np.zeros((n_seeds, n_episodes), dtype=np.int64),
+                       np.zeros((n_seeds, n_episodes)),
+                       np.zeros((n_seeds, n_episodes), dtype=np.int64))
+    rng = as_generator(seed)
+    if update == "smdp":
+        _smdp_q_learning_loop(Q, model, tables, settings, rng, records)
+    else:
+        _intra_option_loop(Q, model, tables, settings, behaviour == "uniform-random", rng,
+                           records)
+    return LearningResult(steps=records.steps, returns=records.returns,
+                          decisions=records.decisions, Q=Q, option_names=opts.names)
 
 
 @numba.njit(cache=True)
@@ -239,6 +314,15 @@ def _draw(cdf: np.ndarray, rng: np.random.Generator) -> int:
 
 
 @numba.njit(cache=True)
+def _sample(model: _Model, s: int, a: int, rng: np.random.Generator) -> tuple[int, float, bool]:
+    """One environment step from (s, a): the sampled s', the reward r(s, a, s') that
+    transition pays, and whether s' is terminal."""
+    j = _draw(model.cdf[s, a], rng)
+    s_next = model.succ[s, a, j]
+    return s_next, model.reward[s, a, j], model.terminal[s_next]
+
+
+@numba.njit(cache=True)
 def _best(q: np.ndarray, allowed: np.ndarray) -> float:
     """max_{o : allowed[o]} q[o] (-inf if nothing is allowed)."""
     best = -np.inf
@@ -246,13 +330,6 @@ def _best(q: np.ndarray, allowed: np.ndarray) -> float:
         if allowed[o] and q[o] > best:
             best = q[o]
     return best
-
-
-@numba.njit(cache=True)
-def _continuation(q_next: float, beta_next: float, best_next: float) -> float:
-    """U(s', o) = (1 - β_o(s')) Q(s', o) + β_o(s') max_o' Q(s', o') for one option (eq. 20);
-    the compiled twin of :func:`continuation_value`, tested against it."""
-    return (1.0 - beta_next) * q_next + beta_next * best_next
 
 
 @numba.njit(cache=True)
@@ -272,77 +349,102 @@ def _epsilon_greedy_choice(
 
 
 @numba.njit(cache=True)
-def _learn(Q, succ, succ_cdf, succ_reward, terminal, gamma, I, Pi, Pi_cdf, B, running, start_cdf,
-           intra, random_behaviour, n_episodes, alpha, epsilon, max_steps, rng,
-           steps, returns, decisions):  # pragma: no cover - compiled
-    """The learners' shared loop, one seed after another; Q (n_seeds, S, O) is updated in
-    place and the per-episode records are written into ``steps``, ``returns``, ``decisions``.
+def _smdp_q_learning_loop(Q, model, opts, settings, rng, records):  # pragma: no cover
+    """SMDP Q-learning, one seed after another; Q (n_seeds, S, O) is updated in place.
 
-    1. act with the running option's policy (or uniformly at random); 2. intra-option update
-    of every option consistent with the action; 3. the running option accumulates its return
-    G and duration k and stops with probability β(s'), when the SMDP update is applied;
-    4. the episode ends on a terminal state or after ``max_steps`` steps (truncation
-    bootstraps); 5. a stopped option is replaced by an ε-greedy choice.
+    Each episode: choose o ε-greedily in s; run it, accumulating its return G and discount
+    γ^k, until it stops in s' (probability β_o(s') on each arrival), the episode terminates,
+    or it is truncated; then apply :func:`smdp_q_update` to Q(s, o) and choose again in s'.
     """
-    n_seeds, _, n_options = Q.shape
-    n_actions = succ.shape[1]
-    for i in range(n_seeds):
+    gamma = model.gamma
+    for i in range(Q.shape[0]):
         Qi = Q[i]
-        for episode in range(n_episodes):
-            s = _draw(start_cdf, rng)
-            t, discount, n_decisions = 0, 1.0, 0
-            o, s0, G, gamma_k = 0, s, 0.0, 1.0
-            if not random_behaviour:
-                o = _epsilon_greedy_choice(Qi[s], I[s], epsilon, rng)
-                n_decisions = 1
+        for episode in range(settings.n_episodes):
+            s = _draw(settings.start_cdf, rng)
+            o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
+            s0, G, gamma_k = s, 0.0, 1.0
+            t, discount, n_decisions = 0, 1.0, 1
             while True:
-                # 1. act
+                a = _draw(opts.policy_cdf[o, s], rng)
+                s_next, r, terminated = _sample(model, s, a, rng)
+                t += 1
+                truncated = not terminated and t >= settings.max_steps
+                records.returns[i, episode] += discount * r
+                discount *= gamma
+                G += gamma_k * r
+                gamma_k *= gamma
+                stops = terminated or truncated or rng.random() < opts.termination[s_next, o]
+                if stops:
+                    best_next = 0.0 if terminated else _best(Qi[s_next], opts.initiation[s_next])
+                    if terminated:
+                        bootstrap = 0.0
+                    elif truncated:  # o has not stopped: it continues from s' (eq. 20)
+                        bootstrap = continuation(Qi[s_next, o], opts.termination[s_next, o],
+                                                 best_next)
+                    else:
+                        bootstrap = best_next
+                    Qi[s0, o] = smdp_q_update(Qi[s0, o], G, gamma_k, bootstrap, settings.alpha)
+                s = s_next
+                if terminated or truncated:
+                    records.steps[i, episode] = t
+                    records.decisions[i, episode] = n_decisions
+                    break
+                if stops:
+                    o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
+                    s0, G, gamma_k = s, 0.0, 1.0
+                    n_decisions += 1
+
+
+@numba.njit(cache=True)
+def _intra_option_loop(Q, model, opts, settings, random_behaviour, rng,
+                       records):  # pragma: no cover
+    """Intra-option Q-learning, one seed after another; Q (n_seeds, S, O) updated in place.
+
+    Each step (s, a, r, s'): every option u that may be running in s and whose policy can take
+    a gets :func:`intra_option_q_update` with U from :func:`continuation` (0 at a terminal s')
+    and ρ = π_u(a|s) / b(a|s). Behaviour b: the running option's policy (options chosen
+    ε-greedily when one stops) or, with ``random_behaviour``, a uniformly random action
+    (b = 1/A; no option is ever executed).
+    """
+    gamma = model.gamma
+    n_actions = model.succ.shape[1]
+    n_options = Q.shape[2]
+    for i in range(Q.shape[0]):
+        Qi = Q[i]
+        for episode in range(settings.n_episodes):
+            s = _draw(settings.start_cdf, rng)
+            o, n_decisions = 0, 0
+            if not random_behaviour:
+                o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
+                n_decisions = 1
+            t, discount = 0, 1.0
+            while True:
                 if random_behaviour:
                     a = min(int(rng.random() * n_actions), n_actions - 1)
+                    b = 1.0 / n_actions
                 else:
-                    a = _draw(Pi_cdf[o, s], rng)
-                j = _draw(succ_cdf[s, a], rng)
-                s_next, r = succ[s, a, j], succ_reward[s, a, j]
-                terminated = terminal[s_next]
+                    a = _draw(opts.policy_cdf[o, s], rng)
+                    b = opts.policy[o, s, a]
+                s_next, r, terminated = _sample(model, s, a, rng)
                 t += 1
-                truncated = not terminated and t >= max_steps
-                returns[i, episode] += discount * r
+                truncated = not terminated and t >= settings.max_steps
+                records.returns[i, episode] += discount * r
                 discount *= gamma
-                # 2. intra-option update: ρ_o = π_o(a|s) / b(a|s), eq. 20
-                if intra:
-                    b = 1.0 / n_actions if random_behaviour else Pi[o, s, a]
-                    best_next = 0.0 if terminated else _best(Qi[s_next], I[s_next])
-                    for u in range(n_options):
-                        if running[s, u] and Pi[u, s, a] > 0.0:
-                            U = 0.0 if terminated else _continuation(
-                                Qi[s_next, u], B[s_next, u], best_next)
-                            rho = Pi[u, s, a] / b
-                            Qi[s, u] += alpha * rho * (r + gamma * U - Qi[s, u])
-                # 3. the running option's return, duration and termination
-                stops = False
-                if not random_behaviour:
-                    G += gamma_k * r
-                    gamma_k *= gamma
-                    stops = terminated or truncated or rng.random() < B[s_next, o]
-                    if stops and not intra:
-                        # SMDP update (eq. 13); a truncated option has not stopped, so it
-                        # bootstraps with its continuation value U(s', o) (eq. 20)
-                        best_next = 0.0 if terminated else _best(Qi[s_next], I[s_next])
-                        if terminated:
-                            bootstrap = 0.0
-                        elif truncated:
-                            bootstrap = _continuation(Qi[s_next, o], B[s_next, o], best_next)
-                        else:
-                            bootstrap = best_next
-                        Qi[s0, o] += alpha * (G + gamma_k * bootstrap - Qi[s0, o])
+                best_next = 0.0 if terminated else _best(Qi[s_next], opts.initiation[s_next])
+                for u in range(n_options):
+                    if opts.running[s, u] and opts.policy[u, s, a] > 0.0:
+                        U = 0.0 if terminated else continuation(
+                            Qi[s_next, u], opts.termination[s_next, u], best_next)
+                        rho = opts.policy[u, s, a] / b
+                        Qi[s, u] = intra_option_q_update(Qi[s, u], r, gamma, U, settings.alpha,
+                                                         rho)
+                stops = not random_behaviour and (
+                    terminated or truncated or rng.random() < opts.termination[s_next, o])
                 s = s_next
-                # 4. end of episode
                 if terminated or truncated:
-                    steps[i, episode] = t
-                    decisions[i, episode] = n_decisions
+                    records.steps[i, episode] = t
+                    records.decisions[i, episode] = n_decisions
                     break
-                # 5. a new option
                 if stops:
-                    o = _epsilon_greedy_choice(Qi[s], I[s], epsilon, rng)
-                    s0, G, gamma_k = s, 0.0, 1.0
+                    o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
                     n_decisions += 1

@@ -6,7 +6,10 @@ import pytest
 from chapter_code.envs import four_rooms
 from chapter_code.envs.four_rooms import G1
 from chapter_code.options import (
+    continuation,
     continuation_value,
+    intra_option_q_update,
+    smdp_q_update,
     hallway_options,
     intra_option_q_learning,
     primitive_options,
@@ -69,6 +72,20 @@ def test_continuation_value_is_eq_20():
     # max over options that can start: 0.5 (the third cannot start in s')
     np.testing.assert_allclose(continuation_value(Q_next, beta, initiation),
                                [[0.5, 0.5, 0.5 * 0.9 + 0.5 * 0.5]])
+
+
+@pytest.mark.unit
+def test_update_functions_are_their_equations():
+    """The functions the compiled loops call, on numbers worked by hand."""
+    assert continuation(0.5, 0.25, 0.9) == pytest.approx(0.75 * 0.5 + 0.25 * 0.9)
+    np.testing.assert_allclose(continuation(np.array([0.5, 0.2]), np.array([0.0, 1.0]), 0.9),
+                               [0.5, 0.9])
+    # SMDP: α [G + γ^k bootstrap - q]; α = 1 lands on the target
+    assert smdp_q_update(0.2, 0.5, 0.81, 1.0, 1.0) == pytest.approx(0.5 + 0.81)
+    assert smdp_q_update(0.2, 0.5, 0.81, 1.0, 0.5) == pytest.approx(0.2 + 0.5 * (1.31 - 0.2))
+    # intra-option: α ρ [r + γ U - q]; α ρ = 1 lands on the target
+    assert intra_option_q_update(0.2, 1.0, 0.9, 0.5, 0.25, 4.0) == pytest.approx(1.45)
+    assert intra_option_q_update(0.2, 1.0, 0.9, 0.5, 0.1, 0.0) == 0.2
 
 
 @pytest.mark.unit
