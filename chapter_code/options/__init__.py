@@ -11,7 +11,6 @@ from chapter_code.options.learning import (
     smdp_q_learning,
     smdp_q_update,
 )
-from chapter_code.options.reference import reference_learning
 from chapter_code.options.models import option_model, option_step_model
 from chapter_code.options.option import (
     Option,
@@ -21,6 +20,7 @@ from chapter_code.options.option import (
     stack_options,
 )
 from chapter_code.options.planning import option_models, smdp_backup, smdp_value_iteration
+from chapter_code.options.reference import reference_learning
 
 __all__ = [
     "LearningResult",

@@ -8,13 +8,13 @@ from chapter_code.envs.four_rooms import G1
 from chapter_code.options import (
     continuation,
     continuation_value,
-    intra_option_q_update,
-    smdp_q_update,
     hallway_options,
     intra_option_q_learning,
+    intra_option_q_update,
     primitive_options,
     q_learning,
     smdp_q_learning,
+    smdp_q_update,
     smdp_value_iteration,
 )
 
