@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium
@@ -61,6 +62,16 @@ def room_of(cell: tuple[int, int]) -> str | None:
     return ("N" if north else "S") + ("W" if col < 6 else "E")
 
 
+def as_cell(value: Any, name: str = "cell") -> tuple[int, int]:
+    """``value`` as a (row, col) tuple: any pair of integers (tuple, list, NumPy array, such as
+    a row of ``FourRooms.cells``); ``TypeError`` naming ``name`` for anything else."""
+    pair = np.asarray(value) if not isinstance(value, str) else None
+    if (pair is None or pair.shape != (2,) or not np.issubdtype(pair.dtype, np.integer)
+            or isinstance(value, bool)):
+        raise TypeError(f"{name} must be a (row, col) pair of integers, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
 class FourRooms(TabularMDP):
     """The four-rooms MDP: states are the free cells in row-major order.
 
@@ -82,7 +93,7 @@ class FourRooms(TabularMDP):
 
     def __init__(
         self,
-        goal: tuple[int, int] | None = None,
+        goal: tuple[int, int] | Sequence[int] | np.ndarray | None = None,
         *,
         slip: float = 1 / 3,
         gamma: float = 0.9,
@@ -94,10 +105,7 @@ class FourRooms(TabularMDP):
         index = {cell: s for s, cell in enumerate(cells)}
         goal_state = None
         if goal is not None:
-            if (not isinstance(goal, tuple) or len(goal) != 2
-                    or not all(isinstance(x, int | np.integer) for x in goal)):
-                raise TypeError(f"goal must be a (row, col) tuple of ints or None, got {goal!r}")
-            goal = (int(goal[0]), int(goal[1]))
+            goal = as_cell(goal, "goal")
             if goal not in index:
                 raise ValueError(f"goal must be a free cell of the 13 x 13 map, got {goal} "
                                  "(a wall or outside the grid)")
@@ -146,7 +154,7 @@ class FourRooms(TabularMDP):
 
 
 def four_rooms(
-    goal: tuple[int, int] | None = None,
+    goal: tuple[int, int] | Sequence[int] | np.ndarray | None = None,
     slip: float = 1 / 3,
     gamma: float = 0.9,
     *,

@@ -55,13 +55,23 @@ def test_goal_reward_and_terminal():
     ({"goal": (0, 0)}, ValueError, "goal"),
     ({"goal": (6, 1)}, ValueError, "goal"),
     ({"goal": (20, 3)}, ValueError, "goal"),
-    ({"goal": [1, 1]}, TypeError, "goal"),
+    ({"goal": (1.0, 1)}, TypeError, "goal"),
+    ({"goal": (1, 1, 1)}, TypeError, "goal"),
+    ({"goal": "11"}, TypeError, "goal"),
     ({"slip": 1.5}, ValueError, "slip"),
     ({"gamma": -0.1}, ValueError, "gamma"),
 ])
 def test_bad_arguments_name_themselves(kwargs, error, name):
     with pytest.raises(error, match=name):
         four_rooms(**kwargs)
+
+
+@pytest.mark.unit
+def test_goal_accepts_any_pair_of_integers_the_env_hands_out():
+    mdp = four_rooms(None)
+    hallway = mdp.cells[mdp.hallways[2]]  # a NumPy row
+    for goal in (hallway, list(hallway), (int(hallway[0]), int(hallway[1]))):
+        assert four_rooms(goal).goal == mdp.hallways[2]
 
 
 @pytest.mark.unit
