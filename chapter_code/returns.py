@@ -12,8 +12,9 @@ def n_step_return(
 ) -> np.ndarray:
     """G = Σ_{j<k} γ^j r_j + γ^k (1 - terminated) · bootstrap, for a batch of k-step segments.
 
-    The option return of Sutton, Precup & Singh (1999, eq. 8) followed by the value of where
-    the option stopped. Shapes: ``rewards`` (..., k); ``bootstrap`` and ``terminated`` (...).
+    The cumulative discounted reward of an option (Sutton, Precup & Singh 1999, eq. 6) followed
+    by the discounted value of where the option stopped: the target of SMDP Q-learning (§3.2).
+    Shapes: ``rewards`` (..., k); ``bootstrap`` and ``terminated`` (...).
     ``bootstrap`` is the value estimate at the segment's last state (e.g. max_o Q(s_k, o)); it
     is ignored where ``terminated`` is true.
     """

@@ -3,7 +3,7 @@
 Three learners: flat Q-learning (SMDP Q-learning whose options are the primitive actions),
 SMDP Q-learning (Bradtke & Duff 1995; Sutton, Precup & Singh 1999, §3.2) and intra-option
 Q-learning (Sutton, Precup & Singh 1999, §6). Each update is a small named function,
-:func:`smdp_q_update`, :func:`intra_option_q_update` and :func:`continuation` (eq. 20); the
+:func:`smdp_q_update`, :func:`intra_option_q_update` (eq. 21) and :func:`continuation`; the
 compiled episode loops call exactly these functions, and the book shows them. Q has shape
 (n_seeds, S, O). All randomness comes from one seeded ``numpy.random.Generator``, drawn inside
 the compiled loops (seeds run one after another), so a seed gives the same curves on every
@@ -48,10 +48,10 @@ class LearningResult:
 
 
 @numba.vectorize(["float64(float64, float64, float64)"], cache=True)
-def continuation(q_next: float, beta_next: float, best_next: float) -> float:  # type: ignore[misc]
+def continuation(q_next: float, beta_next: float, best_next: float) -> float:
     """U(s', o) = (1 - β_o(s')) Q(s', o) + β_o(s') max_o' Q(s', o'): the value of being in s'
     with option o running (it continues with probability 1 - β, or stops and the best option
-    that can start in s' takes over). Sutton, Precup & Singh (1999), eq. 20. A NumPy ufunc:
+    that can start in s' takes over). Sutton, Precup & Singh (1999), §6, with eq. 21. A NumPy ufunc:
     scalars or broadcasting arrays."""
     return (1.0 - beta_next) * q_next + beta_next * best_next
 
@@ -70,7 +70,8 @@ def intra_option_q_update(q: float, r: float, gamma: float, U: float, alpha: flo
                           rho: float) -> float:
     """Intra-option Q-learning: Q(s, o) + α ρ [r + γ U(s', o) - Q(s, o)] after a primitive
     step (s, a, r, s') consistent with o, with ρ = π_o(a|s) / b(a|s) (Sutton, Precup & Singh
-    1999, §6, eq. 20; ρ = 1 for their deterministic options executed by the agent)."""
+    1999, §6, eq. 21, which has ρ = 1: their options are deterministic, and an option is updated
+    when its action is the one taken; ρ generalises this to stochastic options and behaviour)."""
     return q + alpha * rho * (r + gamma * U - q)
 
 
@@ -148,7 +149,7 @@ def intra_option_q_learning(
 
     with U from :func:`continuation_value` (0 at terminal s'). For deterministic options
     executed by the agent, ρ_o is 1 for every option that agrees with the action and 0 for the
-    rest, which is Sutton, Precup & Singh (1999), eq. 20. ``behaviour``: "epsilon-greedy"
+    rest, which is Sutton, Precup & Singh (1999), eq. 21. ``behaviour``: "epsilon-greedy"
     executes options chosen ε-greedily (then b = π of the running option), "uniform-random"
     takes uniformly random primitive actions and never executes an option (b = 1/A). The
     effective step α ρ_o must not exceed 1 (a larger one overshoots the target), so α above
@@ -378,7 +379,7 @@ def _smdp_q_learning_loop(Q, model, opts, settings, rng, records):  # pragma: no
                     best_next = 0.0 if terminated else _best(Qi[s_next], opts.initiation[s_next])
                     if terminated:
                         bootstrap = 0.0
-                    elif truncated:  # o has not stopped: it continues from s' (eq. 20)
+                    elif truncated:  # o has not stopped: it continues from s' (U of §6)
                         bootstrap = continuation(Qi[s_next, o], opts.termination[s_next, o],
                                                  best_next)
                     else:

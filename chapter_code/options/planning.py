@@ -21,7 +21,7 @@ def option_models(mdp: TabularMDP, options: Sequence[Option]) -> tuple[np.ndarra
 def smdp_backup(V: np.ndarray, r: np.ndarray, p: np.ndarray, initiation: np.ndarray) -> np.ndarray:
     """Q(s, o) = r_o(s) + Σ_s' p_o(s, s') V(s'), and -inf where o cannot start in s.
 
-    Sutton, Precup & Singh (1999), eq. 9 (the Bellman optimality backup over options).
+    The backup of synchronous value iteration over options, Sutton, Precup & Singh (1999), eq. 13.
     Shapes: V (S,), r (O, S), p (O, S, S), initiation (O, S) -> Q (S, O).
     """
     Q = (r + p @ V).T
