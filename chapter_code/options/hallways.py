@@ -42,7 +42,7 @@ def hallway_options(mdp: FourRooms) -> list[Option]:
             target, other = mdp.index[target_cell], mdp.index[hallways[1 - k]]
             initiation = inside.copy()
             initiation[other] = True
-            policy = _least_stumbling_shortest_paths(grid, inside, target, other)
+            policy = least_stumbling_shortest_paths(grid, inside, target, other)
             options.append(Option(
                 name=f"{room}->{target_cell}",
                 initiation=initiation & ~mdp.terminal,
@@ -52,11 +52,13 @@ def hallway_options(mdp: FourRooms) -> list[Option]:
     return options
 
 
-def _least_stumbling_shortest_paths(
+def least_stumbling_shortest_paths(
     grid: FourRooms, inside: np.ndarray, target: int, other: int
 ) -> np.ndarray:
-    """The option's deterministic policy (S, A) on the room's cells and its other hallway
-    (row 0 elsewhere is a placeholder: the option never acts there)."""
+    """A hallway option's deterministic policy (S, A): on the room's cells (``inside``) and its
+    other hallway, the shortest-path move that least often stumbles into the ``other`` hallway
+    before reaching ``target`` (see :func:`hallway_options`); row 0 elsewhere is a placeholder,
+    the option never acts there."""
     region = inside.copy()
     region[[target, other]] = True
     moves = _intended_successors(grid)

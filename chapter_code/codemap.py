@@ -1,0 +1,99 @@
+"""The book's code map: each equation or algorithm, the function that computes it, and the
+notebook that shows that function's source under the equation.
+
+``python -m chapter_code.codemap`` rewrites ``book/code_map.md`` from :data:`ENTRIES`; a test
+checks the page is current, that every function exists, and that each notebook shows the code
+it is listed for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PAGE = Path(__file__).resolve().parent.parent / "book" / "code_map.md"
+
+
+@dataclass(frozen=True)
+class CodeMapEntry:
+    """One row: ``what`` the book computes, its ``source`` in the paper, the dotted path of
+    the ``function`` that computes it, and the ``notebook`` (file stem) that shows its code."""
+
+    what: str
+    source: str
+    function: str
+    notebook: str
+
+
+ENTRIES: tuple[CodeMapEntry, ...] = (
+    CodeMapEntry("Hallway options: initiation set, termination, least-stumbling policy",
+                 "Sutton, Precup & Singh (1999), §3.1", "chapter_code.options.hallway_options",
+                 "01_options_smdp"),
+    CodeMapEntry("Option model r^o_s and p^o_ss' (one linear solve)",
+                 "Sutton, Precup & Singh (1999), eqs. 6-7", "chapter_code.options.option_model",
+                 "01_options_smdp"),
+    CodeMapEntry("Backup of synchronous value iteration over options",
+                 "Sutton, Precup & Singh (1999), eq. 13", "chapter_code.options.smdp_backup",
+                 "01_options_smdp"),
+    CodeMapEntry("Synchronous value iteration over options, with boundary values",
+                 "Sutton, Precup & Singh (1999), eq. 13, §3.1",
+                 "chapter_code.options.smdp_value_iteration", "01_options_smdp"),
+    CodeMapEntry("SMDP Q-learning update", "Sutton, Precup & Singh (1999), §3.2",
+                 "chapter_code.options.smdp_q_update", "05_four_rooms"),
+    CodeMapEntry("Value of arriving in s' with option o running, U(s', o)",
+                 "Sutton, Precup & Singh (1999), §6", "chapter_code.options.continuation",
+                 "02_intra_option_learning"),
+    CodeMapEntry("Intra-option Q-learning update", "Sutton, Precup & Singh (1999), eq. 21",
+                 "chapter_code.options.intra_option_q_update", "02_intra_option_learning"),
+)
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    """The object a dotted ``path`` names (``package.module.name`` or ``package.name``);
+    ``ValueError`` if it does not exist."""
+    module_name, _, name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), name)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError) as err:
+        raise ValueError(f"code map names {path!r}, which does not exist") from err
+
+
+def render(entries: tuple[CodeMapEntry, ...] = ENTRIES) -> str:
+    """The code map page as MyST markdown."""
+    lines = [
+        "# Code map",
+        "",
+        "Every equation and algorithm the book computes, the function in `chapter_code` that",
+        "computes it, and the notebook that shows that function's source under the equation.",
+        "The page is generated from `chapter_code.codemap`; a test fails when a listed function",
+        "does not exist or a notebook stops showing it.",
+        "",
+        "| What | Paper | Function | Shown in |",
+        "| --- | --- | --- | --- |",
+    ]
+    for e in entries:
+        resolve(e.function)
+        lines.append(f"| {e.what} | {e.source} | `{e.function}` | "
+                     f"{{doc}}`../notebooks/{e.notebook}` |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the page (no arguments) or, with ``--check``, exit 1 if it is out of date."""
+    argv = sys.argv[1:] if argv is None else argv
+    text = render()
+    if argv == ["--check"]:
+        return 0 if PAGE.read_text() == text else 1
+    if argv:
+        raise SystemExit("usage: python -m chapter_code.codemap [--check]")
+    PAGE.write_text(text)
+    print(f"wrote {PAGE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
