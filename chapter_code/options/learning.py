@@ -350,6 +350,13 @@ def _epsilon_greedy_choice(
 
 
 @numba.njit(cache=True)
+def _record(records: _Records, i: int, episode: int, steps: int, decisions: int) -> None:
+    """Write an ended episode's length and number of option choices."""
+    records.steps[i, episode] = steps
+    records.decisions[i, episode] = decisions
+
+
+@numba.njit(cache=True)
 def _smdp_q_learning_loop(Q, model, opts, settings, rng, records):  # pragma: no cover
     """SMDP Q-learning, one seed after another; Q (n_seeds, S, O) is updated in place.
 
@@ -387,8 +394,7 @@ def _smdp_q_learning_loop(Q, model, opts, settings, rng, records):  # pragma: no
                     Qi[s0, o] = smdp_q_update(Qi[s0, o], G, gamma_k, bootstrap, settings.alpha)
                 s = s_next
                 if terminated or truncated:
-                    records.steps[i, episode] = t
-                    records.decisions[i, episode] = n_decisions
+                    _record(records, i, episode, t, n_decisions)
                     break
                 if stops:
                     o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
@@ -443,8 +449,7 @@ def _intra_option_loop(Q, model, opts, settings, random_behaviour, rng,
                     terminated or truncated or rng.random() < opts.termination[s_next, o])
                 s = s_next
                 if terminated or truncated:
-                    records.steps[i, episode] = t
-                    records.decisions[i, episode] = n_decisions
+                    _record(records, i, episode, t, n_decisions)
                     break
                 if stops:
                     o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
