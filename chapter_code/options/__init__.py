@@ -1,6 +1,11 @@
 """Options, option models and learning over options."""
 
 from chapter_code.options.hallways import hallway_options
+from chapter_code.options.interruption import (
+    greedy_option_policy,
+    interrupted_options,
+    option_policy_value,
+)
 from chapter_code.options.learning import (
     LearningResult,
     continuation,
@@ -28,12 +33,15 @@ __all__ = [
     "OptionArrays",
     "continuation",
     "continuation_value",
+    "greedy_option_policy",
     "hallway_options",
+    "interrupted_options",
     "intra_option_q_learning",
     "intra_option_q_update",
     "landmark_option",
     "option_model",
     "option_models",
+    "option_policy_value",
     "option_step_model",
     "primitive_options",
     "q_learning",

@@ -36,6 +36,7 @@ def smdp_value_iteration(
     max_iterations: int = 100_000,
     *,
     boundary: Mapping[int, float] | None = None,
+    models: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Synchronous SMDP value iteration: V_{k+1}(s) = max_{o : s ∈ I_o} Q_k(s, o), V_0 = 0.
 
@@ -43,6 +44,8 @@ def smdp_value_iteration(
     ``boundary``: states whose value is known and held fixed, {state: value} (V_0 takes these
     values, and no sweep changes them). This is how Sutton, Precup & Singh (1999, §3.1) plan
     to a goal G: option models made for the grid without a goal, and V(G) = 1 throughout.
+    ``models``: the options' models ``(r, p)`` of :func:`option_models`, computed once and
+    reused (for instance for many goals); by default they are computed here.
     ``iterations=None``: sweep until the sup-change is below ``tol``; ``iterations=k``:
     return exactly V_k and the Q_k with V_k = max_o Q_k (off the boundary). Returns ``(V, Q)``,
     shapes (S,) and (S, O), Q = -inf where an option cannot start (every option at a terminal
@@ -59,7 +62,10 @@ def smdp_value_iteration(
         if not isinstance(state, int | np.integer) or not 0 <= state < mdp.n_states:
             raise ValueError(f"boundary keys must be states in [0, {mdp.n_states}), got {state!r}")
         fixed[state], V[state] = True, check_real(f"boundary[{state}]", value)
-    r, p = option_models(mdp, options)
+    r, p = option_models(mdp, options) if models is None else models
+    if r.shape != opts.initiation.shape or p.shape != (*opts.initiation.shape, mdp.n_states):
+        raise ValueError(f"models must be (r, p) with shapes (O, S) = {opts.initiation.shape} and "
+                         f"(O, S, S), got {r.shape} and {p.shape}")
     live = ~mdp.terminal
     for k in range(iterations or max_iterations):
         Q = smdp_backup(V, r, p, opts.initiation)
