@@ -38,7 +38,9 @@ class IntraOptionConfig:
     smdp_episodes_per_chunk: int = 250
     """SMDP episodes between two measurements (its episodes are ~10x shorter: similar steps)"""
     alpha: float = 0.025
-    """step size (intra-option: α ρ with ρ = 4 for options that agree with the action)"""
+    """intra-option step size α; its effective step is α ρ = 4 α (ρ = 4 under random moves)"""
+    smdp_alpha: float = 0.1
+    """SMDP Q-learning step size (no ρ): 0.1 matches the intra-option learner's α ρ"""
     slip: float = 1 / 3
     """probability that a move goes in one of the other three directions"""
     gamma: float = 0.9
@@ -53,6 +55,7 @@ class IntraOptionConfig:
         check_int("episodes_per_chunk", self.episodes_per_chunk, minimum=1)
         check_int("smdp_episodes_per_chunk", self.smdp_episodes_per_chunk, minimum=1)
         check_real("alpha", self.alpha, low=0.0, high=0.25, low_open=True)
+        check_real("smdp_alpha", self.smdp_alpha, low=0.0, high=1.0, low_open=True)
         check_real("slip", self.slip, low=0.0, high=1.0)
         check_real("gamma", self.gamma, low=0.0, high=1.0, low_open=True, high_open=True)
         check_int("seed", self.seed, minimum=0)
@@ -79,13 +82,14 @@ def run(config: IntraOptionConfig, progress: ProgressFactory) -> dict[str, Any]:
     }
     arrays: dict[str, np.ndarray] = {}
     episodes = {"intra": config.episodes_per_chunk, "smdp": config.smdp_episodes_per_chunk}
+    alphas = {"intra": config.alpha, "smdp": config.smdp_alpha}
     for name, learn in learners.items():
         Q: float | np.ndarray = 0.0
         errors = np.zeros((config.n_seeds, config.n_chunks))
         steps = np.zeros((config.n_seeds, config.n_chunks))
         for chunk in progress(range(config.n_chunks), desc=name):
             result = learn(n_seeds=config.n_seeds, n_episodes=episodes[name],
-                           alpha=config.alpha, seed=rng, q_init=Q)
+                           alpha=alphas[name], seed=rng, q_init=Q)
             Q = result.Q
             errors[:, chunk] = rms_error(result.Q, Q_star, hallway)
             steps[:, chunk] = result.steps.sum(axis=1)
