@@ -78,3 +78,17 @@ def test_widget_figure_and_termination_validation():
         option_values_figure(G2, termination=1.5)
     with pytest.raises(ValueError, match="goal"):
         option_values_figure((0, 0))
+
+
+@pytest.mark.unit
+def test_paper_figure_6_experiment_runs_its_setup_and_repeats():
+    from chapter_code.experiments.four_rooms_paper import PAPER_ALPHAS
+    a = experiments.run("four-rooms-paper", n_seeds=3, n_episodes=30, final_window=10)
+    b = experiments.run("four-rooms-paper", n_seeds=3, n_episodes=30, final_window=10)
+    assert a["metrics"] == b["metrics"]
+    assert set(a["metrics"]) == {f"{g}/{n}" for g in ("G1", "G2") for n in ("A", "H", "A+H")}
+    for key, entry in a["metrics"].items():
+        assert entry["alpha"] == PAPER_ALPHAS[tuple(key.split("/"))]
+        assert entry["final_steps_low"] <= entry["final_steps"] <= entry["final_steps_high"]
+    with pytest.raises(ValueError, match="final_window"):
+        experiments.run("four-rooms-paper", n_episodes=10, final_window=20)
