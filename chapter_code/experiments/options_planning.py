@@ -52,7 +52,7 @@ def paper_planning_setup(
     return grid, {grid.index[goal]: 1.0}
 
 
-def interruptible_hallway_options(mdp: FourRooms, termination: float) -> list[Option]:
+def hallway_options_stopping_in_room(mdp: FourRooms, termination: float) -> list[Option]:
     """Hallway options that also stop with probability ``termination`` in every cell of their
     room (β = termination inside the room, 1 outside it as before)."""
     termination = check_real("termination", termination, low=0.0, high=1.0)
@@ -76,7 +76,7 @@ def option_values_figure(
     per-step termination probability ``termination``) for ``goal`` (row, col), with the
     greedy option's first move drawn at every cell."""
     mdp = four_rooms(goal, slip)
-    options = [*primitive_options(mdp), *interruptible_hallway_options(mdp, termination)]
+    options = [*primitive_options(mdp), *hallway_options_stopping_in_room(mdp, termination)]
     V, Q = smdp_value_iteration(mdp, options)
     fig, ax = new_figure(figsize=(4.2, 4.0))
     image = value_map(ax, mdp, V, vmax=1.0, arrows=greedy_first_actions(options, Q),
