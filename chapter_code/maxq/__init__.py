@@ -1,0 +1,60 @@
+"""MAXQ value-function decomposition (Dietterich 2000): task hierarchies with state abstraction,
+MAXQ-Q learning (compiled, plus a plain reference), and the Taxi hierarchy."""
+
+from chapter_code.maxq.hierarchy import (
+    ZERO,
+    Child,
+    CompiledHierarchy,
+    Graph,
+    Primitive,
+    Task,
+    compile_hierarchy,
+)
+from chapter_code.maxq.learning import (
+    MaxqResult,
+    Simulator,
+    best_child,
+    completion,
+    completion_target,
+    completion_update,
+    greedy_returns,
+    maxq_q_learning,
+    primitive_value_update,
+    q_value,
+    simulator,
+    simulator_from_mdp,
+    value,
+)
+from chapter_code.maxq.taxi import (
+    corridor_hierarchy,
+    taxi_hierarchy,
+    taxi_start_states,
+    taxi_tasks,
+)
+
+__all__ = [
+    "ZERO",
+    "Child",
+    "CompiledHierarchy",
+    "Graph",
+    "MaxqResult",
+    "Primitive",
+    "Simulator",
+    "Task",
+    "best_child",
+    "compile_hierarchy",
+    "completion",
+    "completion_target",
+    "completion_update",
+    "corridor_hierarchy",
+    "greedy_returns",
+    "maxq_q_learning",
+    "primitive_value_update",
+    "q_value",
+    "simulator",
+    "simulator_from_mdp",
+    "taxi_hierarchy",
+    "taxi_start_states",
+    "taxi_tasks",
+    "value",
+]

@@ -1,0 +1,455 @@
+"""MAXQ-Q learning (Dietterich 2000, §4.5, Table 4), compiled with numba, for many seeds.
+
+The value of a task hierarchy is decomposed: a leaf's V(a, s) is the expected reward of one
+action, learned from the sampled rewards; a composite task's value is never stored, it is
+computed recursively, V(i, s) = max_a [V(a, s) + C(i, s, a)] (:func:`value`); and the completion
+function C(i, s, a), the value of finishing task i after its child a ends, is learned from each
+observed end of a child (:func:`completion_target`, :func:`completion_update`). Inside task i
+the child is chosen with the pseudo-reward-augmented C̃(i, s, a) (:func:`best_child`).
+
+Each update is a small named function; the compiled loop :func:`_maxq_q_loop` calls exactly these
+functions. :mod:`chapter_code.maxq.reference` is the plain recursive twin, stepping a Gymnasium
+env, tested to produce the same values from the same random numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numba
+import numpy as np
+
+from chapter_code._checks import check_int, check_real
+from chapter_code.envs.tabular import TabularMDP
+from chapter_code.maxq.hierarchy import CompiledHierarchy, Graph
+from chapter_code.seeding import SeedLike, as_generator
+
+# ---------------------------------------------------------------------------------------------
+# The updates and the decomposition, one function each (compiled, callable from Python)
+
+
+@numba.njit(cache=True)
+def primitive_value_update(v: float, r: float, alpha: float) -> float:
+    """V(a, s) <- (1 - α) V(a, s) + α r: a leaf's value moves toward the reward it was paid
+    (Dietterich 2000, Table 4, the primitive branch of MAXQ-Q)."""
+    return (1.0 - alpha) * v + alpha * r
+
+
+@numba.njit(cache=True)
+def completion_target(gamma_n: float, pseudo: float, c_next: float, v_next: float) -> float:
+    """γ^N [R̃_i(s') + C(i, s', a*) + V(a*, s')]: what completing task i is worth after child a
+    ended in s' after N steps, a* the child chosen in s' (Dietterich 2000, Table 4; with the
+    pseudo-reward R̃_i for C̃, with ``pseudo = 0`` for C). Both C and V are evaluated at s'."""
+    return gamma_n * (pseudo + c_next + v_next)
+
+
+@numba.njit(cache=True)
+def completion_update(c: float, target: float, alpha: float) -> float:
+    """C(i, s, a) <- (1 - α) C(i, s, a) + α target (Dietterich 2000, Table 4)."""
+    return (1.0 - alpha) * c + alpha * target
+
+
+@numba.njit(cache=True)
+def completion(C: np.ndarray, graph: Graph, i: int, k: int, s: int) -> float:
+    """C(i, s, k) of child slot k of node i, read through the abstraction (0 where the
+    hierarchy knows it is zero). ``C``: the flat table of one seed."""
+    j = graph.c_index[i, k, s]
+    return 0.0 if j < 0 else C[j]
+
+
+@numba.njit(cache=True)
+def runnable(graph: Graph, i: int, k: int, s: int) -> bool:
+    """Whether slot k of node i may be invoked in s: it names a child that has not terminated."""
+    a = graph.child[i, k, s]
+    return a >= 0 and not graph.terminated[a, s]
+
+
+@numba.njit(cache=True)
+def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int) -> float:
+    """V(i, s): a leaf's stored value, or for a composite task
+    max_a [V(a, s) + C(i, s, a)] over the children that can run in s, computed recursively
+    (Dietterich 2000, eqs. 7-8, with the greedy child; never stored). 0 where i has ended."""
+    if graph.action[i] >= 0:
+        return V[graph.v_index[i, s]]
+    if graph.terminated[i, s]:
+        return 0.0
+    best = -np.inf
+    for k in range(graph.n_slots[i]):
+        if runnable(graph, i, k, s):
+            q = value(graph, C, V, graph.child[i, k, s], s) + completion(C, graph, i, k, s)
+            if q > best:
+                best = q
+    return best if best > -np.inf else 0.0
+
+
+@numba.njit(cache=True)
+def q_value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, k: int, s: int) -> float:
+    """Q(i, s, a) = V(a, s) + C(i, s, a), a the child in slot k (Dietterich 2000, eq. 7)."""
+    return value(graph, C, V, graph.child[i, k, s], s) + completion(C, graph, i, k, s)
+
+
+@numba.njit(cache=True)
+def best_child(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
+               s: int) -> int:
+    """a* = argmax_a [C̃(i, s, a) + V(a, s)] over the slots that can run in s, ties to the first
+    slot (an ordered greedy choice; Dietterich 2000, Table 4). -1 if none can run."""
+    best, choice = -np.inf, -1
+    for k in range(graph.n_slots[i]):
+        if runnable(graph, i, k, s):
+            q = completion(Ct, graph, i, k, s) + value(graph, C, V, graph.child[i, k, s], s)
+            if choice < 0 or q > best:
+                best, choice = q, k
+    return choice
+
+
+# ---------------------------------------------------------------------------------------------
+# The environment as the compiled loop samples it
+
+
+class Simulator(NamedTuple):
+    """A toy-text environment as the loop steps it, in Gymnasium's own order of draws.
+
+    ``succ``, ``cdf``, ``reward``, ``done`` (S, A, K): the listed outcomes of each (s, a), their
+    cumulative probabilities (padded with 2.0), rewards and termination flags. ``start_cdf``
+    (S,): the cumulative start distribution. ``fickle``, ``fickle_probability``: Gymnasium
+    Taxi's fickle passenger (with that probability per episode, the passenger once picks a new
+    destination the first time the taxi moves with them aboard). ``max_steps``: the time limit.
+    """
+
+    succ: np.ndarray
+    cdf: np.ndarray
+    reward: np.ndarray
+    done: np.ndarray
+    start_cdf: np.ndarray
+    fickle: bool
+    fickle_probability: float
+    max_steps: int
+
+
+def simulator(env: Any, *, max_steps: int | None = None) -> Simulator:
+    """The :class:`Simulator` of a Gymnasium toy-text env (``unwrapped.P`` and
+    ``initial_state_distrib``; Taxi's ``fickle_passenger`` is honoured). ``max_steps``: the time
+    limit (default: the env's, else 10,000)."""
+    base = getattr(env, "unwrapped", env)
+    model = getattr(base, "P", None)
+    start = getattr(base, "initial_state_distrib", None)
+    if not isinstance(model, dict) or start is None:
+        raise TypeError("env must be a Gymnasium toy-text env with unwrapped.P and "
+                        f"unwrapped.initial_state_distrib, got {type(env).__name__}")
+    if max_steps is None:
+        spec = getattr(env, "spec", None)
+        max_steps = getattr(spec, "max_episode_steps", None) or 10_000
+    max_steps = check_int("max_steps", max_steps, minimum=1)
+    S, A = len(model), len(model[0])
+    K = max(len(model[s][a]) for s in range(S) for a in range(A))
+    succ = np.zeros((S, A, K), dtype=np.int64)
+    cdf = np.full((S, A, K), 2.0)
+    reward = np.zeros((S, A, K))
+    done = np.zeros((S, A, K), dtype=bool)
+    for s in range(S):
+        for a in range(A):
+            outcomes = model[s][a]
+            cdf[s, a, :len(outcomes)] = np.cumsum(np.asarray([o[0] for o in outcomes]))
+            for j, (_, s_next, r, d) in enumerate(outcomes):
+                succ[s, a, j], reward[s, a, j], done[s, a, j] = s_next, r, d
+    fickle = bool(getattr(base, "fickle_passenger", False))
+    return Simulator(succ, cdf, reward, done, np.cumsum(np.asarray(start, dtype=float)), fickle,
+                     float(getattr(base, "fickle_probability", 0.0)), max_steps)
+
+
+def simulator_from_mdp(mdp: TabularMDP, start: int, *, max_steps: int = 10_000) -> Simulator:
+    """The :class:`Simulator` of a :class:`TabularMDP` started in state ``start``: outcomes in
+    state order, rewards r(s, a, s'), done where s' is terminal."""
+    if not isinstance(mdp, TabularMDP):
+        raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
+    start = check_int("start", start, minimum=0)
+    if start >= mdp.n_states or mdp.terminal[start]:
+        raise ValueError(f"start must be a non-terminal state in [0, {mdp.n_states}), got {start}")
+    S, A = mdp.n_states, mdp.n_actions
+    K = int((mdp.P > 0).sum(axis=2).max())
+    succ = np.zeros((S, A, K), dtype=np.int64)
+    cdf = np.full((S, A, K), 2.0)
+    reward = np.zeros((S, A, K))
+    done = np.zeros((S, A, K), dtype=bool)
+    for s in range(S):
+        for a in range(A):
+            nxt = np.flatnonzero(mdp.P[s, a] > 0)
+            succ[s, a, :len(nxt)] = nxt
+            cdf[s, a, :len(nxt)] = np.cumsum(mdp.P[s, a, nxt])
+            reward[s, a, :len(nxt)] = mdp.R_transition[s, a, nxt]
+            done[s, a, :len(nxt)] = mdp.terminal[nxt]
+    start_cdf = np.zeros(S)
+    start_cdf[start:] = 1.0
+    return Simulator(succ, cdf, reward, done, start_cdf, False, 0.0,
+                     check_int("max_steps", max_steps, minimum=1))
+
+
+@numba.njit(cache=True)
+def _categorical(cdf: np.ndarray, u: float) -> int:
+    """The first index whose cumulative probability exceeds u (0 if none), as Gymnasium's
+    ``categorical_sample`` picks it."""
+    for j in range(cdf.shape[0]):
+        if cdf[j] > u:
+            return j
+    return 0
+
+
+@numba.njit(cache=True)
+def _reset(sim: Simulator, rng: np.random.Generator) -> tuple[int, bool]:
+    """A start state, and whether this episode's passenger is fickle (Gymnasium's draws)."""
+    s = _categorical(sim.start_cdf, rng.random())
+    fickle_step = False
+    if sim.fickle:
+        fickle_step = rng.random() < sim.fickle_probability
+    return s, fickle_step
+
+
+@numba.njit(cache=True)
+def _step(sim: Simulator, s: int, a: int, fickle_step: bool,
+          rng: np.random.Generator) -> tuple[int, float, bool, bool]:
+    """One Gymnasium step from s with action a: (s', r, terminated, fickle_step after it)."""
+    j = _categorical(sim.cdf[s, a], rng.random())
+    s_next, r, terminated = sim.succ[s, a, j], sim.reward[s, a, j], sim.done[s, a, j]
+    if fickle_step:  # Taxi: state = ((row * 5 + col) * 5 + passenger) * 4 + destination
+        dest, place = s % 4, s // 4
+        passenger, cell = place % 5, place // 5
+        if passenger == 4 and s_next // 20 != cell:
+            fickle_step = False
+            k = rng.integers(0, 3)
+            new_dest = k if k < dest else k + 1
+            s_next = s_next - s_next % 4 + new_dest
+    return s_next, r, terminated, fickle_step
+
+
+# ---------------------------------------------------------------------------------------------
+# MAXQ-Q
+
+
+class _Settings(NamedTuple):
+    """Step size ``alpha``, exploration ``epsilon``, discount ``gamma``, the budget of primitive
+    steps ``n_steps`` per seed, and ``learn`` (False: act greedily, change nothing)."""
+
+    alpha: float
+    epsilon: float
+    gamma: float
+    n_steps: int
+    learn: bool
+
+
+class _Records(NamedTuple):
+    """Per episode: ``ends`` (the seed's primitive-step count when it ended), ``returns``
+    (undiscounted) and ``episodes`` (episodes per seed), written in place."""
+
+    ends: np.ndarray
+    returns: np.ndarray
+    episodes: np.ndarray
+
+
+@numba.njit(cache=True)
+def _choose(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int, s: int,
+            epsilon: float, rng: np.random.Generator) -> int:
+    """ε-greedy over the slots that can run: with probability ε a uniformly random one, else
+    :func:`best_child` (the same draws as the reference)."""
+    if rng.random() < epsilon:
+        n = 0
+        for k in range(graph.n_slots[i]):
+            if runnable(graph, i, k, s):
+                n += 1
+        pick = min(int(rng.random() * n), n - 1)
+        for k in range(graph.n_slots[i]):
+            if runnable(graph, i, k, s):
+                if pick == 0:
+                    return k
+                pick -= 1
+    return best_child(graph, Ct, C, V, i, s)
+
+
+@numba.njit(cache=True)
+def _update_completions(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
+                        k: int, seq: np.ndarray, first: int, last: int, s_next: int,
+                        ended: bool, gamma: float, alpha: float) -> None:
+    """After slot k of node i ran through the states seq[first:last] and ended in s_next, move
+    C̃(i, s, k) and C(i, s, k) of every state s it passed, most recent first with N = 1, 2, ...,
+    toward their targets (all-states updating, Dietterich 2000, Table 4)."""
+    if ended:
+        pseudo, c_next, ct_next, v_next = graph.pseudo[i, s_next], 0.0, 0.0, 0.0
+    else:
+        pseudo = 0.0
+        a_star = best_child(graph, Ct, C, V, i, s_next)
+        c_next = completion(C, graph, i, a_star, s_next)
+        ct_next = completion(Ct, graph, i, a_star, s_next)
+        v_next = value(graph, C, V, graph.child[i, a_star, s_next], s_next)
+    gamma_n = 1.0
+    for j in range(last - 1, first - 1, -1):
+        gamma_n *= gamma
+        idx = graph.c_index[i, k, seq[j]]
+        if idx >= 0:
+            Ct[idx] = completion_update(Ct[idx], completion_target(gamma_n, pseudo, ct_next,
+                                                                   v_next), alpha)
+            C[idx] = completion_update(C[idx], completion_target(gamma_n, 0.0, c_next, v_next),
+                                       alpha)
+
+
+@numba.njit(cache=True)
+def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no cover
+    """MAXQ-Q for every seed in turn (rows of C, C̃, V updated in place), until each seed has
+    taken ``n_steps`` primitive steps (the last episode is cut there).
+
+    Each episode: from the root, choose slots (:func:`_choose`) down to a leaf; take its action,
+    update V(a, s) (:func:`primitive_value_update`); then, going up, every node whose child
+    ended updates C and C̃ over the states that child passed (:func:`_update_completions`), and
+    itself ends if its own or an ancestor's termination predicate holds in s'. A time limit
+    truncates: the running subtasks are abandoned without a completion update.
+    """
+    depth_max = graph.child.shape[0]
+    stack = np.zeros(depth_max, dtype=np.int64)
+    slot = np.zeros(depth_max, dtype=np.int64)
+    start = np.zeros(depth_max, dtype=np.int64)
+    seq = np.zeros(sim.max_steps, dtype=np.int64)
+    for seed in range(C.shape[0]):
+        Ci, Cti, Vi = C[seed], Ct[seed], V[seed]
+        total = 0
+        n_episodes = 0
+        while total < settings.n_steps:
+            s, fickle_step = _reset(sim, rng)
+            t, G = 0, 0.0
+            depth = 0
+            stack[0] = 0
+            cut = False
+            while True:
+                i = stack[depth]
+                k = _choose(graph, Cti, Ci, Vi, i, s, settings.epsilon, rng)
+                slot[depth], start[depth] = k, t
+                a = graph.child[i, k, s]
+                if graph.action[a] < 0:  # a composite child: descend
+                    depth += 1
+                    stack[depth] = a
+                    continue
+                s_next, r, terminated, fickle_step = _step(sim, s, graph.action[a], fickle_step,
+                                                           rng)
+                seq[t] = s
+                t += 1
+                total += 1
+                G += r
+                if settings.learn:
+                    j = graph.v_index[a, s]
+                    Vi[j] = primitive_value_update(Vi[j], r, settings.alpha)
+                truncated = not terminated and (t >= sim.max_steps or total >= settings.n_steps)
+                if truncated:
+                    cut = total >= settings.n_steps
+                    break
+                # the highest node on the stack that has ended in s' (ending all below it)
+                top = depth + 1
+                for d in range(depth + 1):
+                    if terminated or graph.terminated[stack[d], s_next]:
+                        top = d
+                        break
+                for d in range(depth, -1, -1):
+                    if settings.learn:
+                        _update_completions(graph, Cti, Ci, Vi, stack[d], slot[d], seq,
+                                            start[d], t, s_next, d >= top, settings.gamma,
+                                            settings.alpha)
+                    if d < top:
+                        break
+                s = s_next
+                if top == 0:
+                    break
+                depth = top - 1  # the lowest node still running chooses again in s'
+            if cut and n_episodes > 0:
+                break
+            if n_episodes < records.returns.shape[1]:
+                records.returns[seed, n_episodes] = G
+                records.ends[seed, n_episodes] = total
+            n_episodes += 1
+        records.episodes[seed] = min(n_episodes, records.returns.shape[1])
+
+
+@dataclass(frozen=True)
+class MaxqResult:
+    """The learned tables and the episodes of every seed.
+
+    ``C``, ``Ct`` (n_seeds, n_c): the completion functions C and C̃; ``V`` (n_seeds, n_v): the
+    leaf values. ``ends``, ``returns`` (n_seeds, max_episodes): the primitive-step count at which
+    each episode ended and its undiscounted return; ``count`` (n_seeds,): episodes recorded.
+    """
+
+    C: np.ndarray
+    Ct: np.ndarray
+    V: np.ndarray
+    ends: np.ndarray
+    returns: np.ndarray
+    count: np.ndarray
+
+
+def maxq_q_learning(
+    hierarchy: CompiledHierarchy,
+    sim: Simulator,
+    *,
+    n_seeds: int,
+    n_steps: int,
+    alpha: float = 0.25,
+    epsilon: float = 0.1,
+    gamma: float = 1.0,
+    seed: SeedLike = 0,
+    tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    learn: bool = True,
+) -> MaxqResult:
+    """MAXQ-Q learning (Dietterich 2000, Table 4) of ``hierarchy`` in ``sim`` for ``n_seeds``
+    independent learners of ``n_steps`` primitive steps each (seeds run one after another from
+    one generator). Children are chosen ε-greedily, greedy ties to the first slot. ``tables``:
+    (C, C̃, V) to start from (copied); ``learn=False`` runs the greedy policy of ``tables``
+    (with ε) and changes nothing. An episode cut by the step budget is not recorded (unless it
+    is a seed's only one).
+    """
+    if not isinstance(hierarchy, CompiledHierarchy):
+        raise TypeError(f"hierarchy must be a CompiledHierarchy, got {type(hierarchy).__name__}")
+    if not isinstance(sim, Simulator):
+        raise TypeError(f"sim must be a Simulator, got {type(sim).__name__}")
+    n_seeds = check_int("n_seeds", n_seeds, minimum=1)
+    n_steps = check_int("n_steps", n_steps, minimum=1)
+    alpha = check_real("alpha", alpha, low=0.0, high=1.0, low_open=True)
+    epsilon = check_real("epsilon", epsilon, low=0.0, high=1.0)
+    gamma = check_real("gamma", gamma, low=0.0, high=1.0, low_open=True)
+    n_states = hierarchy.graph.terminated.shape[1]
+    if sim.succ.shape[0] != n_states:
+        raise ValueError(f"sim has {sim.succ.shape[0]} states, the hierarchy {n_states}")
+    if tables is None:
+        C = np.zeros((n_seeds, hierarchy.n_c))
+        Ct = np.zeros((n_seeds, hierarchy.n_c))
+        V = np.zeros((n_seeds, hierarchy.n_v))
+    else:
+        shapes = ((n_seeds, hierarchy.n_c),) * 2 + ((n_seeds, hierarchy.n_v),)
+        if len(tables) != 3 or any(np.shape(t) != sh for t, sh in zip(tables, shapes,
+                                                                        strict=True)):
+            raise ValueError(f"tables must be (C, C̃, V) of shapes {shapes}")
+        C, Ct, V = (np.array(t, dtype=float) for t in tables)
+    max_episodes = n_steps  # every episode takes at least one step
+    records = _Records(np.zeros((n_seeds, max_episodes), dtype=np.int64),
+                       np.zeros((n_seeds, max_episodes)), np.zeros(n_seeds, dtype=np.int64))
+    settings = _Settings(alpha, epsilon, gamma, n_steps, bool(learn))
+    _maxq_q_loop(C, Ct, V, hierarchy.graph, sim, settings, as_generator(seed), records)
+    width = int(records.episodes.max())
+    return MaxqResult(C, Ct, V, records.ends[:, :width], records.returns[:, :width],
+                      records.episodes)
+
+
+def greedy_returns(
+    hierarchy: CompiledHierarchy, sim: Simulator, tables: tuple[np.ndarray, np.ndarray, np.ndarray],
+    starts: np.ndarray, *, seed: SeedLike = 0,
+) -> np.ndarray:
+    """The undiscounted return of one greedy episode (ε = 0, no learning) from each state in
+    ``starts``, for every seed's tables: shape (n_seeds, len(starts)). ``tables``: (C, C̃, V)
+    with a leading seed dimension, as :class:`MaxqResult` holds them."""
+    starts = np.asarray(starts, dtype=np.int64)
+    C = np.asarray(tables[0])
+    out = np.zeros((C.shape[0], starts.size))
+    rng = as_generator(seed)
+    for j, s0 in enumerate(starts):
+        start_cdf = np.zeros(sim.succ.shape[0])
+        start_cdf[s0:] = 1.0
+        one = sim._replace(start_cdf=start_cdf)
+        result = maxq_q_learning(hierarchy, one, n_seeds=C.shape[0], n_steps=sim.max_steps,
+                                 epsilon=0.0, seed=rng, tables=tables, learn=False)
+        out[:, j] = result.returns[:, 0]
+    return out
