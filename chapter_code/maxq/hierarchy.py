@@ -80,7 +80,9 @@ class Graph(NamedTuple):
     ``child`` (N, K, S): the node slot k of node i invokes in state s (-1: none). ``terminated``
     (N, S): T_i(s), true at terminal states of the MDP too. ``pseudo`` (N, S): R̃_i(s).
     ``c_index`` (N, K, S): where C(i, s, k) is stored (-1: known to be zero). ``v_index``
-    (N, S): where a leaf's V(a, s) is stored (-1 for composite nodes). ``root``: node 0.
+    (N, S): where a leaf's V(a, s) is stored (-1 for composite nodes). ``order`` (N, N) and
+    ``n_order`` (N,): node i and its descendants, children before parents (-1 padded). The
+    root is node 0.
     """
 
     action: np.ndarray
@@ -90,6 +92,8 @@ class Graph(NamedTuple):
     pseudo: np.ndarray
     c_index: np.ndarray
     v_index: np.ndarray
+    order: np.ndarray
+    n_order: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,6 +286,22 @@ def compile_hierarchy(
     for n in range(N):  # a primitive can always run; a composite child ends where it is done
         if action[n] >= 0:
             done[n] = terminal
-    graph = Graph(action, n_slots, child, done, pseudo, c_index, v_index)
+    order = np.full((N, N), -1, dtype=np.int64)
+    n_order = np.zeros(N, dtype=np.int64)
+    below = [sorted({int(c) for c in np.unique(child[n]) if c >= 0}) for n in range(N)]
+    for n in range(N):  # post-order walk: every child before its parent
+        seen: list[int] = []
+
+        def walk(m: int, seen: list[int] = seen) -> None:
+            for c in below[m]:
+                if c not in seen:
+                    walk(c)
+            if m not in seen:
+                seen.append(m)
+
+        walk(n)
+        order[n, :len(seen)] = seen
+        n_order[n] = len(seen)
+    graph = Graph(action, n_slots, child, done, pseudo, c_index, v_index, order, n_order)
     return CompiledHierarchy(tuple(name for name, _, _ in instances), tuple(slot_names), graph,
                              n_c, n_v, abstraction)

@@ -50,7 +50,7 @@ def completion_update(c: float, target: float, alpha: float) -> float:
     return (1.0 - alpha) * c + alpha * target
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def completion(C: np.ndarray, graph: Graph, i: int, k: int, s: int) -> float:
     """C(i, s, k) of child slot k of node i, read through the abstraction (0 where the
     hierarchy knows it is zero). ``C``: the flat table of one seed."""
@@ -58,46 +58,55 @@ def completion(C: np.ndarray, graph: Graph, i: int, k: int, s: int) -> float:
     return 0.0 if j < 0 else C[j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def runnable(graph: Graph, i: int, k: int, s: int) -> bool:
     """Whether slot k of node i may be invoked in s: it names a child that has not terminated."""
     a = graph.child[i, k, s]
     return a >= 0 and not graph.terminated[a, s]
 
 
-@numba.njit(cache=True)
-def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int) -> float:
+@numba.njit(cache=True, inline="always")
+def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int,
+          work: np.ndarray) -> float:
     """V(i, s): a leaf's stored value, or for a composite task
-    max_a [V(a, s) + C(i, s, a)] over the children that can run in s, computed recursively
-    (Dietterich 2000, eqs. 7-8, with the greedy child; never stored). 0 where i has ended."""
-    if graph.action[i] >= 0:
-        return V[graph.v_index[i, s]]
-    if graph.terminated[i, s]:
-        return 0.0
-    best = -np.inf
-    for k in range(graph.n_slots[i]):
-        if runnable(graph, i, k, s):
-            q = value(graph, C, V, graph.child[i, k, s], s) + completion(C, graph, i, k, s)
-            if q > best:
-                best = q
-    return best if best > -np.inf else 0.0
+    max_a [V(a, s) + C(i, s, a)] over the children that can run in s (Dietterich 2000, eqs. 7-8
+    with the greedy child; never stored), 0 where i has ended. The recursion is evaluated
+    bottom-up over i's descendants (children before parents) into ``work`` (N,), a scratch
+    array, so that the compiled loop makes no recursive calls."""
+    for j in range(graph.n_order[i]):
+        n = graph.order[i, j]
+        if graph.action[n] >= 0:
+            work[n] = V[graph.v_index[n, s]]
+        elif graph.terminated[n, s]:
+            work[n] = 0.0
+        else:
+            best = -np.inf
+            for k in range(graph.n_slots[n]):
+                if runnable(graph, n, k, s):
+                    q = work[graph.child[n, k, s]] + completion(C, graph, n, k, s)
+                    if q > best:
+                        best = q
+            work[n] = best if best > -np.inf else 0.0
+    return work[i]
 
 
-@numba.njit(cache=True)
-def q_value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, k: int, s: int) -> float:
+@numba.njit(cache=True, inline="always")
+def q_value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, k: int, s: int,
+            work: np.ndarray) -> float:
     """Q(i, s, a) = V(a, s) + C(i, s, a), a the child in slot k (Dietterich 2000, eq. 7)."""
-    return value(graph, C, V, graph.child[i, k, s], s) + completion(C, graph, i, k, s)
+    return value(graph, C, V, graph.child[i, k, s], s, work) + completion(C, graph, i, k, s)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def best_child(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
-               s: int) -> int:
+               s: int, work: np.ndarray) -> int:
     """a* = argmax_a [C̃(i, s, a) + V(a, s)] over the slots that can run in s, ties to the first
     slot (an ordered greedy choice; Dietterich 2000, Table 4). -1 if none can run."""
     best, choice = -np.inf, -1
     for k in range(graph.n_slots[i]):
         if runnable(graph, i, k, s):
-            q = completion(Ct, graph, i, k, s) + value(graph, C, V, graph.child[i, k, s], s)
+            q = completion(Ct, graph, i, k, s) + value(graph, C, V, graph.child[i, k, s], s,
+                                                       work)
             if choice < 0 or q > best:
                 best, choice = q, k
     return choice
@@ -185,7 +194,7 @@ def simulator_from_mdp(mdp: TabularMDP, start: int, *, max_steps: int = 10_000) 
                      check_int("max_steps", max_steps, minimum=1))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _categorical(cdf: np.ndarray, u: float) -> int:
     """The first index whose cumulative probability exceeds u (0 if none), as Gymnasium's
     ``categorical_sample`` picks it."""
@@ -195,7 +204,7 @@ def _categorical(cdf: np.ndarray, u: float) -> int:
     return 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _reset(sim: Simulator, rng: np.random.Generator) -> tuple[int, bool]:
     """A start state, and whether this episode's passenger is fickle (Gymnasium's draws)."""
     s = _categorical(sim.start_cdf, rng.random())
@@ -205,7 +214,7 @@ def _reset(sim: Simulator, rng: np.random.Generator) -> tuple[int, bool]:
     return s, fickle_step
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _step(sim: Simulator, s: int, a: int, fickle_step: bool,
           rng: np.random.Generator) -> tuple[int, float, bool, bool]:
     """One Gymnasium step from s with action a: (s', r, terminated, fickle_step after it)."""
@@ -246,9 +255,9 @@ class _Records(NamedTuple):
     episodes: np.ndarray
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _choose(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int, s: int,
-            epsilon: float, rng: np.random.Generator) -> int:
+            epsilon: float, rng: np.random.Generator, work: np.ndarray) -> int:
     """ε-greedy over the slots that can run: with probability ε a uniformly random one, else
     :func:`best_child` (the same draws as the reference)."""
     if rng.random() < epsilon:
@@ -262,13 +271,13 @@ def _choose(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int, 
                 if pick == 0:
                     return k
                 pick -= 1
-    return best_child(graph, Ct, C, V, i, s)
+    return best_child(graph, Ct, C, V, i, s, work)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _update_completions(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
                         k: int, seq: np.ndarray, first: int, last: int, s_next: int,
-                        ended: bool, gamma: float, alpha: float) -> None:
+                        ended: bool, gamma: float, alpha: float, work: np.ndarray) -> None:
     """After slot k of node i ran through the states seq[first:last] and ended in s_next, move
     C̃(i, s, k) and C(i, s, k) of every state s it passed, most recent first with N = 1, 2, ...,
     toward their targets (all-states updating, Dietterich 2000, Table 4)."""
@@ -276,10 +285,10 @@ def _update_completions(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarr
         pseudo, c_next, ct_next, v_next = graph.pseudo[i, s_next], 0.0, 0.0, 0.0
     else:
         pseudo = 0.0
-        a_star = best_child(graph, Ct, C, V, i, s_next)
+        a_star = best_child(graph, Ct, C, V, i, s_next, work)
         c_next = completion(C, graph, i, a_star, s_next)
         ct_next = completion(Ct, graph, i, a_star, s_next)
-        v_next = value(graph, C, V, graph.child[i, a_star, s_next], s_next)
+        v_next = value(graph, C, V, graph.child[i, a_star, s_next], s_next, work)
     gamma_n = 1.0
     for j in range(last - 1, first - 1, -1):
         gamma_n *= gamma
@@ -307,6 +316,7 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
     slot = np.zeros(depth_max, dtype=np.int64)
     start = np.zeros(depth_max, dtype=np.int64)
     seq = np.zeros(sim.max_steps, dtype=np.int64)
+    work = np.zeros(depth_max)
     for seed in range(C.shape[0]):
         Ci, Cti, Vi = C[seed], Ct[seed], V[seed]
         total = 0
@@ -319,7 +329,7 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
             cut = False
             while True:
                 i = stack[depth]
-                k = _choose(graph, Cti, Ci, Vi, i, s, settings.epsilon, rng)
+                k = _choose(graph, Cti, Ci, Vi, i, s, settings.epsilon, rng, work)
                 slot[depth], start[depth] = k, t
                 a = graph.child[i, k, s]
                 if graph.action[a] < 0:  # a composite child: descend
@@ -349,7 +359,7 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
                     if settings.learn:
                         _update_completions(graph, Cti, Ci, Vi, stack[d], slot[d], seq,
                                             start[d], t, s_next, d >= top, settings.gamma,
-                                            settings.alpha)
+                                            settings.alpha, work)
                     if d < top:
                         break
                 s = s_next
