@@ -308,8 +308,11 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
     Each episode: from the root, choose slots (:func:`_choose`) down to a leaf; take its action,
     update V(a, s) (:func:`primitive_value_update`); then, going up, every node whose child
     ended updates C and C̃ over the states that child passed (:func:`_update_completions`), and
-    itself ends if its own or an ancestor's termination predicate holds in s'. A time limit
-    truncates: the running subtasks are abandoned without a completion update.
+    itself ends if its own or an ancestor's termination predicate holds in s'. When an
+    ancestor's predicate ends the tasks below it, a node updates C only for a child that ended
+    by its own predicate (Dietterich 2000, §4.2, on ancestor termination), toward 0 if its own
+    predicate holds too. A time limit truncates: the running subtasks are abandoned without a
+    completion update.
     """
     depth_max = graph.child.shape[0]
     stack = np.zeros(depth_max, dtype=np.int64)
@@ -356,9 +359,14 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
                         top = d
                         break
                 for d in range(depth, -1, -1):
-                    if settings.learn:
+                    # node d updates C(i, ·, child) if the child ended by its own predicate (a
+                    # leaf always does); an interrupted child teaches its parent nothing
+                    child_ended = d == depth or terminated or graph.terminated[stack[d + 1],
+                                                                               s_next]
+                    if settings.learn and child_ended:
+                        own = terminated or graph.terminated[stack[d], s_next]
                         _update_completions(graph, Cti, Ci, Vi, stack[d], slot[d], seq,
-                                            start[d], t, s_next, d >= top, settings.gamma,
+                                            start[d], t, s_next, own, settings.gamma,
                                             settings.alpha, work)
                     if d < top:
                         break

@@ -107,26 +107,34 @@ def reference_maxq_q(
                 child_seq, s_next = maxq_q([*path, a], s)
             s_next = int(s_next)
             ended = state["terminated"] or any(g.terminated[n, s_next] for n in path)
-            if ended:
-                pseudo, c_next, ct_next, v_next = float(g.pseudo[i, s_next]), 0.0, 0.0, 0.0
-            else:
-                pseudo = 0.0
-                a_star = greedy(i, s_next)
-                c_next, ct_next = c_of(C, i, a_star, s_next), c_of(Ct, i, a_star, s_next)
-                v_next = value(g.child[i, a_star, s_next], s_next)
-            gamma_n = 1.0
-            for s_visited in child_seq:  # N = 1, 2, ...: gamma_n = γ^N
-                gamma_n *= gamma
-                j = g.c_index[i, k, s_visited]
-                if j >= 0:
-                    Ct[j] = completion_update(Ct[j], completion_target(
-                        gamma_n, pseudo, ct_next, v_next), alpha)
-                    C[j] = completion_update(C[j], completion_target(
-                        gamma_n, 0.0, c_next, v_next), alpha)
+            own = state["terminated"] or bool(g.terminated[i, s_next])
+            child_ended = g.action[a] >= 0 or state["terminated"] or bool(g.terminated[a, s_next])
+            if child_ended:
+                update(i, k, child_seq, s_next, own)
             seq = child_seq + seq
             s = s_next
             if ended:
                 return seq, s
+
+    def update(i: int, k: int, child_seq: list[int], s_next: int, own: bool) -> None:
+        """Move C̃(i, s, k) and C(i, s, k) of every state s the child passed (most recent
+        first, N = 1, 2, ...) toward their targets; toward R̃_i(s') and 0 if i ended in s'."""
+        if own:
+            pseudo, c_next, ct_next, v_next = float(g.pseudo[i, s_next]), 0.0, 0.0, 0.0
+        else:
+            pseudo = 0.0
+            a_star = greedy(i, s_next)
+            c_next, ct_next = c_of(C, i, a_star, s_next), c_of(Ct, i, a_star, s_next)
+            v_next = value(g.child[i, a_star, s_next], s_next)
+        gamma_n = 1.0
+        for s_visited in child_seq:  # N = 1, 2, ...: gamma_n = γ^N
+            gamma_n *= gamma
+            j = g.c_index[i, k, s_visited]
+            if j >= 0:
+                Ct[j] = completion_update(Ct[j], completion_target(
+                    gamma_n, pseudo, ct_next, v_next), alpha)
+                C[j] = completion_update(C[j], completion_target(
+                    gamma_n, 0.0, c_next, v_next), alpha)
 
     ends: list[int] = []
     returns: list[float] = []

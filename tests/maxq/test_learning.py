@@ -198,3 +198,32 @@ def test_bad_arguments_raise_clear_errors():
         simulator(object())
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         reference_maxq_q(gymnasium.make("Taxi-v4"), h, n_steps=5, rng=0)
+
+
+@pytest.mark.unit
+def test_ancestor_termination_matches_the_reference():
+    """A variant whose Put (and Root) also end when the taxi enters column 2 carrying the
+    passenger: Navigate is interrupted by an ancestor, and Put must not learn from it."""
+    from chapter_code.maxq.taxi import decode, taxi_tasks
+
+    def carried_to_column_2(s):
+        return decode(s)[2] == 4 and decode(s)[1] == 2
+
+    tasks = []
+    for task in taxi_tasks():
+        if task.name == "Put":
+            task = Task("Put", task.children, abstraction=task.abstraction,
+                        terminated=lambda s: decode(s)[2] != 4 or carried_to_column_2(s))
+        if task.name == "Root":
+            task = Task("Root", task.children, abstraction=task.abstraction,
+                        terminated=lambda s: decode(s)[2] == decode(s)[3]
+                        or carried_to_column_2(s))
+        tasks.append(task)
+    terminal = np.array([decode(s)[2] == decode(s)[3] for s in range(500)])
+    h = compile_hierarchy(tasks, "Root", n_states=500, n_actions=6, terminal=terminal)
+    env = gymnasium.make("Taxi-v4", is_rainy=True)
+    fast = maxq_q_learning(h, simulator(env), n_seeds=1, n_steps=4000, seed=5)
+    ref = reference_maxq_q(env, h, n_steps=4000, rng=np.random.default_rng(5))
+    assert np.array_equal(fast.C, ref.C) and np.array_equal(fast.V, ref.V)
+    assert np.array_equal(fast.returns, ref.returns)
+    assert fast.count[0] > 20
