@@ -69,8 +69,8 @@ def runnable(graph: Graph, i: int, k: int, s: int) -> bool:
 def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int,
           work: np.ndarray) -> float:
     """V(i, s): a leaf's stored value, or for a composite task
-    max_a [V(a, s) + C(i, s, a)] over the children that can run in s (Dietterich 2000, eqs. 7-8
-    with the greedy child; never stored), 0 where i has ended. The recursion is evaluated
+    max_a [V(a, s) + C(i, s, a)] over the children that can run in s (Dietterich 2000,
+    eqs. 13-14; never stored), 0 where i has ended. The recursion is evaluated
     bottom-up over i's descendants (children before parents) into ``work`` (N,), a scratch
     array, so that the compiled loop makes no recursive calls."""
     for j in range(graph.n_order[i]):
@@ -93,7 +93,7 @@ def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int,
 @numba.njit(cache=True, inline="always")
 def q_value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, k: int, s: int,
             work: np.ndarray) -> float:
-    """Q(i, s, a) = V(a, s) + C(i, s, a), a the child in slot k (Dietterich 2000, eq. 7)."""
+    """Q(i, s, a) = V(a, s) + C(i, s, a), a the child in slot k (Dietterich 2000, eq. 10)."""
     return value(graph, C, V, graph.child[i, k, s], s, work) + completion(C, graph, i, k, s)
 
 
@@ -471,3 +471,25 @@ def greedy_returns(
                                  epsilon=0.0, seed=rng, tables=tables, learn=False)
         out[:, j] = result.returns[:, 0]
     return out
+
+
+def decomposition(hierarchy: CompiledHierarchy, C: np.ndarray, Ct: np.ndarray, V: np.ndarray,
+                  state: int) -> list[tuple[str, str, float]]:
+    """The greedy path from the root to a leaf in ``state`` and the terms that add up to
+    V(root, s) (Dietterich 2000, eq. 12): ``(task, child, C(task, s, child))`` for each
+    composite task on the path, then ``(leaf, "", V(leaf, s))``. ``C``, ``Ct``, ``V``: one
+    seed's tables."""
+    g = hierarchy.graph
+    work = np.zeros(len(hierarchy.names))
+    terms: list[tuple[str, str, float]] = []
+    i = 0
+    while g.action[i] < 0:
+        k = int(best_child(g, Ct, C, V, i, state, work))
+        if k < 0:
+            raise ValueError(f"no child of {hierarchy.names[i]} can run in state {state}")
+        a = int(g.child[i, k, state])
+        terms.append((hierarchy.names[i], hierarchy.names[a], float(completion(C, g, i, k,
+                                                                                 state))))
+        i = a
+    terms.append((hierarchy.names[i], "", float(V[g.v_index[i, state]])))
+    return terms

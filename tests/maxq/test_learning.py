@@ -227,3 +227,19 @@ def test_ancestor_termination_matches_the_reference():
     assert np.array_equal(fast.C, ref.C) and np.array_equal(fast.V, ref.V)
     assert np.array_equal(fast.returns, ref.returns)
     assert fast.count[0] > 20
+
+
+@pytest.mark.unit
+def test_decomposition_terms_add_up_to_the_root_value():
+    """V(Root, s) = V(leaf, s) + the C of every task on the greedy path (eq. 12)."""
+    from chapter_code.maxq import decomposition
+
+    h = taxi_hierarchy()
+    sim = simulator(gymnasium.make("Taxi-v4"))
+    r = maxq_q_learning(h, sim, n_seeds=1, n_steps=30_000, seed=3)
+    work = np.zeros(len(h.names))
+    for s in taxi_start_states()[::17]:
+        terms = decomposition(h, r.C[0], r.Ct[0], r.V[0], int(s))
+        assert terms[0][0] == "Root" and terms[-1][1] == ""
+        assert sum(t[2] for t in terms) == pytest.approx(value(h.graph, r.C[0], r.V[0], 0,
+                                                               int(s), work))
