@@ -11,7 +11,7 @@ import gymnasium
 import numpy as np
 
 from chapter_code._checks import check_int, check_real
-from chapter_code.envs import from_gymnasium, value_iteration
+from chapter_code.envs import TabularMDP, from_gymnasium, value_iteration
 from chapter_code.experiments import Experiment, ProgressFactory
 from chapter_code.maxq import (
     greedy_returns,
@@ -40,6 +40,27 @@ def optimal_mean_return(env: gymnasium.Env) -> float:
     env's exact model (γ = 1). Valid without the fickle passenger, whom the model lacks."""
     V, _ = value_iteration(from_gymnasium(env, gamma=1.0))
     return float(V[taxi_start_states()].mean())
+
+
+def flat_greedy_returns(mdp: TabularMDP, Q: np.ndarray, starts: np.ndarray, *,
+                        max_steps: int = 200) -> np.ndarray:
+    """The return of the greedy policy argmax_a Q(s, a) (first action on ties) from each start
+    state of a deterministic model, cut after ``max_steps``: (n_seeds, len(starts)) for Q of
+    shape (n_seeds, S, A)."""
+    if not np.all((mdp.P == 0) | (mdp.P == 1)):
+        raise ValueError("mdp must be deterministic (every P[s, a] a single successor)")
+    successor = mdp.P.argmax(axis=2)
+    out = np.zeros((Q.shape[0], len(starts)))
+    for i in range(Q.shape[0]):
+        policy = Q[i].argmax(axis=1)
+        for j, s in enumerate(starts):
+            for _ in range(max_steps):
+                a = policy[s]
+                out[i, j] += mdp.R_transition[s, a, successor[s, a]]
+                s = successor[s, a]
+                if mdp.terminal[s]:
+                    break
+    return out
 
 
 def binned_returns(ends: np.ndarray, returns: np.ndarray, episodes: np.ndarray,
