@@ -1,4 +1,4 @@
-"""Dietterich's (2000, §3.1, Fig. 2-3) Taxi hierarchy on Gymnasium's ``Taxi-v4``, and a small
+"""Dietterich's (2000, §3.1) Taxi hierarchy on Gymnasium's ``Taxi-v4``, and a small
 corridor hierarchy that uses the same API.
 
 Taxi's state is ((row · 5 + col) · 5 + passenger) · 4 + destination, with passenger 0-3 one of
@@ -60,7 +60,7 @@ def taxi_tasks() -> list[Task | Primitive]:
     """The Taxi task graph: Root -> Get, Put; Get -> Navigate(t = passenger), Pickup;
     Put -> Navigate(t = destination), Putdown; Navigate(t) -> North, South, East, West.
 
-    The abstractions are Dietterich's (§5.2): a move's reward is the same everywhere; Pickup's
+    The abstractions are Dietterich's (§5.1.6): a move's reward is the same everywhere; Pickup's
     depends only on whether the taxi is at the passenger, Putdown's on whether it delivers;
     Navigate(t) needs the taxi's cell; Get and Put only the passenger or the destination (and
     the taxi's cell before Pickup or Putdown); Root's C(Get) the passenger and destination, and

@@ -1,4 +1,4 @@
-"""Task hierarchies: the values they store (Dietterich 2000, §5.2), and clear errors for
+"""Task hierarchies: the values they store (Dietterich 2000, §5.1.6), and clear errors for
 ill-formed ones."""
 
 import numpy as np
