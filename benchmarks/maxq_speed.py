@@ -4,7 +4,9 @@ stepping the Gymnasium env, tested to agree with the compiled loop exactly); the
 MAXQ-Q with and without state abstraction; flat Q-learning compiled on the same simulator; the
 package's episode-budgeted :func:`chapter_code.options.q_learning` on the env's exact model
 (rainy, not fickle); and, to see what the decomposition itself costs, MAXQ-Q on a one-level
-hierarchy (Root over the six actions), which learns what flat Q learns with two tables.
+hierarchy (Root over the six actions), which learns what flat Q learns with two tables, and
+the same loop acting at random without learning or evaluating any value (its bookkeeping and
+the environment alone).
 
 Run: ``python benchmarks/maxq_speed.py``; writes benchmarks/results/maxq_speed.json.
 Targets: the compiled loop at least 50x the reference; MAXQ-Q's cost per primitive step at most
@@ -84,6 +86,9 @@ def main() -> None:
         "maxq_q_abstraction": maxq(abstract),
         "maxq_q_no_abstraction": maxq(dense),
         "maxq_q_one_level": maxq(one_level),
+        "maxq_one_level_acting_only": lambda: N_SEEDS * N_STEPS + 0 * maxq_q_learning(
+            one_level, sim, n_seeds=N_SEEDS, n_steps=N_STEPS, epsilon=1.0, learn=False,
+            seed=0).C.size,
         "flat_q": lambda: N_SEEDS * N_STEPS + 0 * flat_q_learning(
             sim, n_seeds=N_SEEDS, n_steps=N_STEPS, seed=0)[0].size,
         "options_q_learning_model": lambda: int(q_learning(
@@ -105,6 +110,8 @@ def main() -> None:
         "cost_per_step_maxq_no_abstraction_vs_flat_q": (rates["flat_q"]
                                                         / rates["maxq_q_no_abstraction"]),
         "cost_per_step_one_level_maxq_vs_flat_q": rates["flat_q"] / rates["maxq_q_one_level"],
+        "cost_per_step_acting_only_vs_flat_q": rates["flat_q"]
+        / rates["maxq_one_level_acting_only"],
         "targets": {"fast_vs_reference_at_least": 50, "maxq_vs_flat_cost_at_most": 3},
     }
     OUT.parent.mkdir(exist_ok=True)

@@ -51,18 +51,30 @@ def completion_update(c: float, target: float, alpha: float) -> float:
 
 
 @numba.njit(cache=True, inline="always")
+def _stored(C: np.ndarray, c_index: np.ndarray, i: int, k: int, s: int) -> float:
+    """C[c_index[i, k, s]], or 0 where the index is -1 (known to be zero)."""
+    j = c_index[i, k, s]
+    return 0.0 if j < 0 else C[j]
+
+
+@numba.njit(cache=True, inline="always")
+def _slot_runs(child: np.ndarray, terminated: np.ndarray, i: int, k: int, s: int) -> bool:
+    """Slot k of node i names a child that has not ended in s."""
+    a = child[i, k, s]
+    return a >= 0 and not terminated[a, s]
+
+
+@numba.njit(cache=True, inline="always")
 def completion(C: np.ndarray, graph: Graph, i: int, k: int, s: int) -> float:
     """C(i, s, k) of child slot k of node i, read through the abstraction (0 where the
     hierarchy knows it is zero). ``C``: the flat table of one seed."""
-    j = graph.c_index[i, k, s]
-    return 0.0 if j < 0 else C[j]
+    return _stored(C, graph.c_index, i, k, s)
 
 
 @numba.njit(cache=True, inline="always")
 def runnable(graph: Graph, i: int, k: int, s: int) -> bool:
     """Whether slot k of node i may be invoked in s: it names a child that has not terminated."""
-    a = graph.child[i, k, s]
-    return a >= 0 and not graph.terminated[a, s]
+    return _slot_runs(graph.child, graph.terminated, i, k, s)
 
 
 @numba.njit(cache=True, inline="always")
@@ -73,17 +85,19 @@ def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int,
     eqs. 13-14; never stored), 0 where i has ended. The recursion is evaluated
     bottom-up over i's descendants (children before parents) into ``work`` (N,), a scratch
     array, so that the compiled loop makes no recursive calls."""
+    child, terminated, c_index = graph.child, graph.terminated, graph.c_index
+    action, v_index, n_slots, order = graph.action, graph.v_index, graph.n_slots, graph.order
     for j in range(graph.n_order[i]):
-        n = graph.order[i, j]
-        if graph.action[n] >= 0:
-            work[n] = V[graph.v_index[n, s]]
-        elif graph.terminated[n, s]:
+        n = order[i, j]
+        if action[n] >= 0:
+            work[n] = V[v_index[n, s]]
+        elif terminated[n, s]:
             work[n] = 0.0
         else:
             best = -np.inf
-            for k in range(graph.n_slots[n]):
-                if runnable(graph, n, k, s):
-                    q = work[graph.child[n, k, s]] + completion(C, graph, n, k, s)
+            for k in range(n_slots[n]):
+                if _slot_runs(child, terminated, n, k, s):
+                    q = work[child[n, k, s]] + _stored(C, c_index, n, k, s)
                     if q > best:
                         best = q
             work[n] = best if best > -np.inf else 0.0
@@ -102,11 +116,14 @@ def best_child(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: in
                s: int, work: np.ndarray) -> int:
     """a* = argmax_a [C̃(i, s, a) + V(a, s)] over the slots that can run in s, ties to the first
     slot (an ordered greedy choice; Dietterich 2000, Table 4). -1 if none can run."""
+    child, terminated, c_index = graph.child, graph.terminated, graph.c_index
+    action, v_index = graph.action, graph.v_index
     best, choice = -np.inf, -1
     for k in range(graph.n_slots[i]):
-        if runnable(graph, i, k, s):
-            q = completion(Ct, graph, i, k, s) + value(graph, C, V, graph.child[i, k, s], s,
-                                                       work)
+        if _slot_runs(child, terminated, i, k, s):
+            a = child[i, k, s]
+            v = V[v_index[a, s]] if action[a] >= 0 else value(graph, C, V, a, s, work)
+            q = _stored(Ct, c_index, i, k, s) + v
             if choice < 0 or q > best:
                 best, choice = q, k
     return choice
@@ -261,13 +278,14 @@ def _choose(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int, 
     """ε-greedy over the slots that can run: with probability ε a uniformly random one, else
     :func:`best_child` (the same draws as the reference)."""
     if rng.random() < epsilon:
+        child, terminated, n_slots = graph.child, graph.terminated, graph.n_slots[i]
         n = 0
-        for k in range(graph.n_slots[i]):
-            if runnable(graph, i, k, s):
+        for k in range(n_slots):
+            if _slot_runs(child, terminated, i, k, s):
                 n += 1
         pick = min(int(rng.random() * n), n - 1)
-        for k in range(graph.n_slots[i]):
-            if runnable(graph, i, k, s):
+        for k in range(n_slots):
+            if _slot_runs(child, terminated, i, k, s):
                 if pick == 0:
                     return k
                 pick -= 1
@@ -289,10 +307,11 @@ def _update_completions(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarr
         c_next = completion(C, graph, i, a_star, s_next)
         ct_next = completion(Ct, graph, i, a_star, s_next)
         v_next = value(graph, C, V, graph.child[i, a_star, s_next], s_next, work)
+    c_index = graph.c_index
     gamma_n = 1.0
     for j in range(last - 1, first - 1, -1):
         gamma_n *= gamma
-        idx = graph.c_index[i, k, seq[j]]
+        idx = c_index[i, k, seq[j]]
         if idx >= 0:
             Ct[idx] = completion_update(Ct[idx], completion_target(gamma_n, pseudo, ct_next,
                                                                    v_next), alpha)
@@ -314,7 +333,9 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
     predicate holds too. A time limit truncates: the running subtasks are abandoned without a
     completion update.
     """
-    depth_max = graph.child.shape[0]
+    child, action, v_index, terminated_at = (graph.child, graph.action, graph.v_index,
+                                             graph.terminated)
+    depth_max = child.shape[0]
     stack = np.zeros(depth_max, dtype=np.int64)
     slot = np.zeros(depth_max, dtype=np.int64)
     start = np.zeros(depth_max, dtype=np.int64)
@@ -334,19 +355,18 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
                 i = stack[depth]
                 k = _choose(graph, Cti, Ci, Vi, i, s, settings.epsilon, rng, work)
                 slot[depth], start[depth] = k, t
-                a = graph.child[i, k, s]
-                if graph.action[a] < 0:  # a composite child: descend
+                a = child[i, k, s]
+                if action[a] < 0:  # a composite child: descend
                     depth += 1
                     stack[depth] = a
                     continue
-                s_next, r, terminated, fickle_step = _step(sim, s, graph.action[a], fickle_step,
-                                                           rng)
+                s_next, r, terminated, fickle_step = _step(sim, s, action[a], fickle_step, rng)
                 seq[t] = s
                 t += 1
                 total += 1
                 G += r
                 if settings.learn:
-                    j = graph.v_index[a, s]
+                    j = v_index[a, s]
                     Vi[j] = primitive_value_update(Vi[j], r, settings.alpha)
                 truncated = not terminated and (t >= sim.max_steps or total >= settings.n_steps)
                 if truncated:
@@ -355,16 +375,16 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
                 # the highest node on the stack that has ended in s' (ending all below it)
                 top = depth + 1
                 for d in range(depth + 1):
-                    if terminated or graph.terminated[stack[d], s_next]:
+                    if terminated or terminated_at[stack[d], s_next]:
                         top = d
                         break
                 for d in range(depth, -1, -1):
                     # node d updates C(i, ·, child) if the child ended by its own predicate (a
                     # leaf always does); an interrupted child teaches its parent nothing
-                    child_ended = d == depth or terminated or graph.terminated[stack[d + 1],
-                                                                               s_next]
+                    child_ended = d == depth or terminated or terminated_at[stack[d + 1],
+                                                                            s_next]
                     if settings.learn and child_ended:
-                        own = terminated or graph.terminated[stack[d], s_next]
+                        own = terminated or terminated_at[stack[d], s_next]
                         _update_completions(graph, Cti, Ci, Vi, stack[d], slot[d], seq,
                                             start[d], t, s_next, own, settings.gamma,
                                             settings.alpha, work)
