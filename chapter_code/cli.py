@@ -117,11 +117,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     def progress(iterable: Any = None, **kwargs: Any) -> tqdm:
         return tqdm(iterable, file=sys.stderr, **kwargs)
 
+    # a saved run stores a reduced-size run of the same code, made before the full one
+    fingerprint = results.fingerprint(experiment, config) if args.save or args.save_as else None
     keep_freed_memory()  # speed only: large torch tensors reuse freed heap memory
     output = experiment.run(config, progress)
     if args.save or args.save_as:
         path = results.save(args.save_as or args.name, config, output["metrics"],
-                            output.get("arrays"), experiment=args.name)
+                            output.get("arrays"), experiment=args.name, fingerprint=fingerprint)
         print(f"saved {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(output["metrics"], sort_keys=True))

@@ -15,11 +15,14 @@ import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import chapter_code
+
+if TYPE_CHECKING:
+    from chapter_code.experiments import Experiment
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -92,17 +95,18 @@ def array_digest(value: np.ndarray) -> dict[str, Any]:
             "norm": float(np.linalg.norm(flat)), "sample": flat[picks].tolist()}
 
 
-def fingerprint(experiment: str, config: Any) -> dict[str, Any] | None:
-    """The reduced-size run that stands for a full run of ``experiment`` with ``config``: the
-    config updated by the experiment's ``fingerprint`` overrides, run now with one torch
-    intra-op thread (restored afterwards); returns that config, its metrics and a digest of
-    each array (wall-clock timings left out), and the commit that ran it. ``None`` if the
-    experiment defines no fingerprint."""
+def fingerprint(experiment: str | Experiment, config: Any) -> dict[str, Any] | None:
+    """The reduced-size run that stands for a full run of ``experiment`` (an experiment or its
+    name) with ``config``: the config updated by the experiment's ``fingerprint`` overrides,
+    run now with one torch intra-op thread (restored afterwards); returns that config, its
+    metrics and a digest of each array (wall-clock timings left out), and the commit that ran
+    it. ``None`` if the experiment defines no fingerprint. Make it before the full run (as
+    ``chapter-code run --save`` does), so both come from the same loaded code."""
     import torch
 
     from chapter_code import experiments
 
-    found = experiments.get(experiment)
+    found = experiments.get(experiment) if isinstance(experiment, str) else experiment
     if found.fingerprint is None:
         return None
     reduced = {**jsonable(config), **jsonable(dict(found.fingerprint))}
@@ -110,7 +114,7 @@ def fingerprint(experiment: str, config: Any) -> dict[str, Any] | None:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # float reductions are ordered by the thread count
     try:
-        output = experiments.run(experiment, **config_kwargs(jsonable(reduced_config)))
+        output = found.run(reduced_config, _silent)
     finally:
         torch.set_num_threads(threads)
     return {
@@ -120,6 +124,10 @@ def fingerprint(experiment: str, config: Any) -> dict[str, Any] | None:
                    if _untimed(k)},
         "git_commit": git_commit(),
     }
+
+
+def _silent(iterable: Any = None, **kwargs: Any) -> Any:
+    return iterable
 
 
 def stale_fingerprint(
@@ -174,32 +182,25 @@ def save(
     directory: Path | str | None = None,
     *,
     experiment: str | None = None,
-    with_fingerprint: bool = True,
+    fingerprint: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a summary; returns the JSON path. ``config`` may be a dataclass or a dict.
     ``experiment``: the experiment that produced it, when ``name`` is not that experiment's.
-    With ``with_fingerprint`` (and an experiment that defines one), the experiment's
-    :func:`fingerprint` run is made and stored too."""
+    ``fingerprint``: the experiment's :func:`fingerprint` run, stored with the summary."""
     name = _check_name(name)
-    experiment = _check_name(experiment) if experiment is not None else name
     folder = Path(directory) if directory is not None else RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     payload = {
         "name": name,
-        "experiment": experiment,
+        "experiment": _check_name(experiment) if experiment is not None else name,
         "version": chapter_code.__version__,
         "git_commit": git_commit(),
         "config": jsonable(config),
         "metrics": jsonable(metrics),
         "arrays": sorted(arrays) if arrays else [],
     }
-    if with_fingerprint:
-        from chapter_code import experiments
-
-        if experiment in experiments.registry():
-            found = fingerprint(experiment, config)
-            if found is not None:
-                payload["fingerprint"] = found
+    if fingerprint is not None:
+        payload["fingerprint"] = jsonable(dict(fingerprint))
     path = folder / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     if arrays:

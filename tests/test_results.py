@@ -42,13 +42,14 @@ def test_bad_names_are_rejected(name, tmp_path):
 
 @pytest.mark.determinism
 def test_a_saved_run_stores_a_fingerprint_that_detects_a_changed_result(tmp_path):
-    """maml-nav defines a fingerprint: saving a (tiny) run stores the reduced-size run's
-    numbers and the commit; rerunning it agrees, and a changed number is reported."""
+    """maml-nav defines a fingerprint: saving a (tiny) run with it stores the reduced-size
+    run's numbers and the commit; rerunning it agrees, and a changed number is reported."""
     config = MamlNavConfig(n_iterations=2, meta_batch=2, n_trajectories=2, n_eval_tasks=2,
                            methods=("maml",))
     output = experiments.run("maml-nav", **dataclasses.asdict(config))
     path = results.save("tiny-nav", config, output["metrics"], output["arrays"],
-                        directory=tmp_path, experiment="maml-nav")
+                        directory=tmp_path, experiment="maml-nav",
+                        fingerprint=results.fingerprint("maml-nav", config))
     payload = json.loads(path.read_text())
     stored = payload["fingerprint"]
     assert stored["config"]["n_iterations"] == 2 and "git_commit" in payload
