@@ -25,10 +25,6 @@ def _parse_value(text: str, kind: Any) -> Any:
     if origin is tuple:
         item = typing.get_args(kind)[0]
         return tuple(_parse_value(part, item) for part in text.split(",") if part)
-    if kind is bool:
-        if text.lower() not in ("true", "false", "1", "0"):
-            raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
-        return text.lower() in ("true", "1")
     try:
         return kind(text)
     except ValueError as err:
@@ -60,11 +56,14 @@ def _config_parser(experiment: experiments.Experiment) -> argparse.ArgumentParse
     docs = field_docs(experiment.config_type)
     for field in dataclasses.fields(experiment.config_type):
         kind = hints[field.name]
-        parser.add_argument(
-            f"--{field.name.replace('_', '-')}", dest=field.name, default=argparse.SUPPRESS,
-            type=functools.partial(_parse_value, kind=kind),
-            help=f"{docs.get(field.name, '')} (default: {field.default!r})".strip(),
-        )
+        flag = f"--{field.name.replace('_', '-')}"
+        help_text = f"{docs.get(field.name, '')} (default: {field.default!r})".strip()
+        if kind is bool:  # --name / --no-name
+            parser.add_argument(flag, dest=field.name, default=argparse.SUPPRESS,
+                                action=argparse.BooleanOptionalAction, help=help_text)
+        else:
+            parser.add_argument(flag, dest=field.name, default=argparse.SUPPRESS,
+                                type=functools.partial(_parse_value, kind=kind), help=help_text)
     return parser
 
 
