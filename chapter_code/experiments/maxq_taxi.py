@@ -79,10 +79,12 @@ def binned_returns(ends: np.ndarray, returns: np.ndarray, episodes: np.ndarray,
 
 
 def learning_curves(*, fickle: bool, rainy: bool, n_seeds: int, steps: int, bin_size: int,
-                    alpha: float = 0.25, epsilon: float = 0.1, seed: int = 0
-                    ) -> dict[str, np.ndarray]:
+                    alpha: float = 0.25, epsilon: float = 1.0, epsilon_decay: float = 1.0,
+                    seed: int = 0) -> dict[str, np.ndarray]:
     """Online returns binned every ``bin_size`` primitive steps, (n_seeds, steps // bin_size),
-    for each method of :data:`METHODS`, each from its own named random stream of ``seed``."""
+    for each method of :data:`METHODS`, each from its own named random stream of ``seed``; all
+    explore with the same schedule ε / (1 + epsilon_decay · n), n the choices made before in
+    that state (by that task, for MAXQ-Q)."""
     steps = check_int("steps", steps, minimum=1)
     bin_size = check_int("bin_size", bin_size, minimum=1)
     if steps % bin_size:
@@ -95,11 +97,13 @@ def learning_curves(*, fickle: bool, rainy: bool, n_seeds: int, steps: int, bin_
         rng = stream(seed, method)
         if method == "flat-q":
             _, result = flat_q_learning(sim, n_seeds=n_seeds, n_steps=steps, alpha=alpha,
-                                        epsilon=epsilon, seed=rng)
+                                        epsilon=epsilon, epsilon_decay=epsilon_decay,
+                                        seed=rng)
         else:
             hierarchy = taxi_hierarchy(abstraction=method == "maxq-abstraction")
             result = maxq_q_learning(hierarchy, sim, n_seeds=n_seeds, n_steps=steps,
-                                     alpha=alpha, epsilon=epsilon, seed=rng)
+                                     alpha=alpha, epsilon=epsilon,
+                                     epsilon_decay=epsilon_decay, seed=rng)
         curves[method] = binned_returns(result.ends, result.returns, result.count, edges)
     return curves
 
@@ -120,8 +124,11 @@ class MaxqTaxiConfig:
     """independent learners"""
     alpha: float = 0.25
     """step size of every V and C update"""
-    epsilon: float = 0.1
-    """exploration rate of the ε-greedy choice in every task"""
+    epsilon: float = 1.0
+    """initial exploration rate ε of the ε-greedy choice in every task"""
+    epsilon_decay: float = 1.0
+    """task i's n-th choice in state s explores with probability ε / (1 + epsilon_decay · n):
+    ordered GLIE for > 0 (default: ε_n = 1 / (n + 1)); 0 keeps ε constant"""
     seed: int = 0
     """seed of the experiment's random streams"""
 
@@ -133,6 +140,7 @@ class MaxqTaxiConfig:
         check_int("n_seeds", self.n_seeds, minimum=2)
         check_real("alpha", self.alpha, low=0.0, high=1.0, low_open=True)
         check_real("epsilon", self.epsilon, low=0.0, high=1.0)
+        check_real("epsilon_decay", self.epsilon_decay, low=0.0)
         check_int("seed", self.seed, minimum=0)
 
 
@@ -145,6 +153,7 @@ def run(config: MaxqTaxiConfig, progress: ProgressFactory) -> dict[str, Any]:
     hierarchy = taxi_hierarchy(abstraction=config.abstraction)
     result = maxq_q_learning(hierarchy, sim, n_seeds=config.n_seeds, n_steps=config.steps,
                              alpha=config.alpha, epsilon=config.epsilon,
+                             epsilon_decay=config.epsilon_decay,
                              seed=stream(config.seed, "learn"))
     starts = taxi_start_states()
     greedy = greedy_returns(hierarchy, sim, (result.C, result.Ct, result.V), starts,

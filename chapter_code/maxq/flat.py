@@ -14,7 +14,13 @@ import numba
 import numpy as np
 
 from chapter_code._checks import check_int, check_real
-from chapter_code.maxq.learning import MaxqResult, Simulator, _reset, _step
+from chapter_code.maxq.learning import (
+    MaxqResult,
+    Simulator,
+    _reset,
+    _step,
+    exploration_rate,
+)
 from chapter_code.options.learning import smdp_q_update
 from chapter_code.seeding import SeedLike, as_generator
 
@@ -30,20 +36,25 @@ def _greedy(q: np.ndarray) -> int:
 
 
 @numba.njit(cache=True)
-def _flat_q_loop(Q, sim, alpha, epsilon, gamma, n_steps, rng, ends, returns,
+def _flat_q_loop(Q, sim, alpha, epsilon, decay, gamma, n_steps, rng, ends, returns,
                  episodes):  # pragma: no cover
     """One-step Q-learning for every seed in turn, ``n_steps`` primitive steps each; a time
-    limit truncates (the last update bootstraps from s'); the budget cuts the last episode."""
+    limit truncates (the last update bootstraps from s'); the budget cuts the last episode.
+    The n-th choice in s explores with :func:`exploration_rate` (epsilon, decay, n)."""
     n_actions = Q.shape[2]
+    choices = np.zeros(Q.shape[1], dtype=np.int64)
     for seed in range(Q.shape[0]):
         Qi = Q[seed]
+        choices[:] = 0
         total, n = 0, 0
         while total < n_steps:
             s, fickle_step = _reset(sim, rng)
             t, G = 0, 0.0
             cut = False
             while True:
-                if rng.random() < epsilon:
+                eps = exploration_rate(epsilon, decay, choices[s])
+                choices[s] += 1
+                if rng.random() < eps:
                     a = min(int(rng.random() * n_actions), n_actions - 1)
                 else:
                     a = _greedy(Qi[s])
@@ -72,25 +83,28 @@ def flat_q_learning(
     n_steps: int,
     alpha: float = 0.25,
     epsilon: float = 0.1,
+    epsilon_decay: float = 0.0,
     gamma: float = 1.0,
     seed: SeedLike = 0,
 ) -> tuple[np.ndarray, MaxqResult]:
     """Flat Q-learning, ε-greedy with ties to the first action, for ``n_seeds`` learners of
-    ``n_steps`` primitive steps. Returns Q (n_seeds, S, A) and the episodes as a
-    :class:`MaxqResult` (its tables empty)."""
+    ``n_steps`` primitive steps; the n-th choice in state s explores with probability
+    ε / (1 + epsilon_decay · n), as MAXQ-Q's tasks do. Returns Q (n_seeds, S, A) and the
+    episodes as a :class:`MaxqResult` (its tables empty)."""
     if not isinstance(sim, Simulator):
         raise TypeError(f"sim must be a Simulator, got {type(sim).__name__}")
     n_seeds = check_int("n_seeds", n_seeds, minimum=1)
     n_steps = check_int("n_steps", n_steps, minimum=1)
     alpha = check_real("alpha", alpha, low=0.0, high=1.0, low_open=True)
     epsilon = check_real("epsilon", epsilon, low=0.0, high=1.0)
+    epsilon_decay = check_real("epsilon_decay", epsilon_decay, low=0.0)
     gamma = check_real("gamma", gamma, low=0.0, high=1.0, low_open=True)
     Q = np.zeros((n_seeds,) + sim.succ.shape[:2])
     ends = np.zeros((n_seeds, n_steps), dtype=np.int64)
     returns = np.zeros((n_seeds, n_steps))
     episodes = np.zeros(n_seeds, dtype=np.int64)
-    _flat_q_loop(Q, sim, alpha, epsilon, gamma, n_steps, as_generator(seed), ends, returns,
-                 episodes)
+    _flat_q_loop(Q, sim, alpha, epsilon, epsilon_decay, gamma, n_steps, as_generator(seed), ends,
+                 returns, episodes)
     width = int(episodes.max())
     empty = np.zeros((n_seeds, 0))
     return Q, MaxqResult(empty, empty, empty, ends[:, :width], returns[:, :width], episodes)

@@ -50,6 +50,19 @@ def completion_update(c: float, target: float, alpha: float) -> float:
     return (1.0 - alpha) * c + alpha * target
 
 
+@numba.njit(cache=True)
+def exploration_rate(epsilon: float, decay: float, n: int) -> float:
+    """ε_n = ε / (1 + decay · n): the exploration rate of a task's n-th choice (n = 0, 1, ...)
+    in a state, ε-greedy GLIE in the count (Singh, Jaakkola, Littman & Szepesvári 2000, §2.3,
+    whose ε_t(s) = c / n_t(s) is the case of large n).
+
+    With ``decay > 0`` it falls to 0 (greedy in the limit) while Σ_n ε_n diverges, so each
+    child keeps being tried infinitely often in every state visited infinitely often; the
+    greedy part breaks ties in the children's fixed order, which makes the policy ordered GLIE
+    (Dietterich 2000, §4.4, Definition 6). ``decay = 0`` keeps ε constant (not GLIE)."""
+    return epsilon / (1.0 + decay * n)
+
+
 @numba.njit(cache=True, inline="always")
 def _stored(C: np.ndarray, c_index: np.ndarray, i: int, k: int, s: int) -> float:
     """C[c_index[i, k, s]], or 0 where the index is -1 (known to be zero)."""
@@ -253,11 +266,13 @@ def _step(sim: Simulator, s: int, a: int, fickle_step: bool,
 
 
 class _Settings(NamedTuple):
-    """Step size ``alpha``, exploration ``epsilon``, discount ``gamma``, the budget of primitive
-    steps ``n_steps`` per seed, and ``learn`` (False: act greedily, change nothing)."""
+    """Step size ``alpha``, exploration ``epsilon`` and its ``decay`` (:func:`exploration_rate`),
+    discount ``gamma``, the budget of primitive steps ``n_steps`` per seed, and ``learn`` (False:
+    act greedily, change nothing)."""
 
     alpha: float
     epsilon: float
+    decay: float
     gamma: float
     n_steps: int
     learn: bool
@@ -324,7 +339,9 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
     """MAXQ-Q for every seed in turn (rows of C, C̃, V updated in place), until each seed has
     taken ``n_steps`` primitive steps (the last episode is cut there).
 
-    Each episode: from the root, choose slots (:func:`_choose`) down to a leaf; take its action,
+    Each episode: from the root, choose slots (:func:`_choose`, with the rate
+    :func:`exploration_rate` of the number of earlier choices of that task in that state) down
+    to a leaf; take its action,
     update V(a, s) (:func:`primitive_value_update`); then, going up, every node whose child
     ended updates C and C̃ over the states that child passed (:func:`_update_completions`), and
     itself ends if its own or an ancestor's termination predicate holds in s'. When an
@@ -341,8 +358,10 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
     start = np.zeros(depth_max, dtype=np.int64)
     seq = np.zeros(sim.max_steps, dtype=np.int64)
     work = np.zeros(depth_max)
+    choices = np.zeros(terminated_at.shape, dtype=np.int64)  # n_i(s): choices of i in s
     for seed in range(C.shape[0]):
         Ci, Cti, Vi = C[seed], Ct[seed], V[seed]
+        choices[:] = 0
         total = 0
         n_episodes = 0
         while total < settings.n_steps:
@@ -353,7 +372,9 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
             cut = False
             while True:
                 i = stack[depth]
-                k = _choose(graph, Cti, Ci, Vi, i, s, settings.epsilon, rng, work)
+                epsilon = exploration_rate(settings.epsilon, settings.decay, choices[i, s])
+                choices[i, s] += 1
+                k = _choose(graph, Cti, Ci, Vi, i, s, epsilon, rng, work)
                 slot[depth], start[depth] = k, t
                 a = child[i, k, s]
                 if action[a] < 0:  # a composite child: descend
@@ -428,6 +449,7 @@ def maxq_q_learning(
     n_steps: int,
     alpha: float = 0.25,
     epsilon: float = 0.1,
+    epsilon_decay: float = 0.0,
     gamma: float = 1.0,
     seed: SeedLike = 0,
     tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -435,7 +457,10 @@ def maxq_q_learning(
 ) -> MaxqResult:
     """MAXQ-Q learning (Dietterich 2000, Table 4) of ``hierarchy`` in ``sim`` for ``n_seeds``
     independent learners of ``n_steps`` primitive steps each (seeds run one after another from
-    one generator). Children are chosen ε-greedily, greedy ties to the first slot. ``tables``:
+    one generator). Children are chosen ε-greedily, greedy ties to the first slot (ordered);
+task i's n-th choice in state s explores with probability
+``exploration_rate(epsilon, epsilon_decay, n)`` = ε / (1 + decay · n): GLIE for
+``epsilon_decay > 0``, a constant ε for 0. ``tables``:
     (C, C̃, V) to start from (copied); ``learn=False`` runs the greedy policy of ``tables``
     (with ε) and changes nothing. An episode cut by the step budget is not recorded (unless it
     is a seed's only one).
@@ -448,6 +473,7 @@ def maxq_q_learning(
     n_steps = check_int("n_steps", n_steps, minimum=1)
     alpha = check_real("alpha", alpha, low=0.0, high=1.0, low_open=True)
     epsilon = check_real("epsilon", epsilon, low=0.0, high=1.0)
+    epsilon_decay = check_real("epsilon_decay", epsilon_decay, low=0.0)
     gamma = check_real("gamma", gamma, low=0.0, high=1.0, low_open=True)
     n_states = hierarchy.graph.terminated.shape[1]
     if sim.succ.shape[0] != n_states:
@@ -465,7 +491,7 @@ def maxq_q_learning(
     max_episodes = n_steps  # every episode takes at least one step
     records = _Records(np.zeros((n_seeds, max_episodes), dtype=np.int64),
                        np.zeros((n_seeds, max_episodes)), np.zeros(n_seeds, dtype=np.int64))
-    settings = _Settings(alpha, epsilon, gamma, n_steps, bool(learn))
+    settings = _Settings(alpha, epsilon, epsilon_decay, gamma, n_steps, bool(learn))
     _maxq_q_loop(C, Ct, V, hierarchy.graph, sim, settings, as_generator(seed), records)
     width = int(records.episodes.max())
     return MaxqResult(C, Ct, V, records.ends[:, :width], records.returns[:, :width],

@@ -19,6 +19,7 @@ from chapter_code.maxq.learning import (
     MaxqResult,
     completion_target,
     completion_update,
+    exploration_rate,
     primitive_value_update,
 )
 
@@ -35,13 +36,16 @@ def reference_maxq_q(
     rng: np.random.Generator,
     alpha: float = 0.25,
     epsilon: float = 0.1,
+    epsilon_decay: float = 0.0,
     gamma: float = 1.0,
 ) -> MaxqResult:
     """MAXQ-Q for one seed and ``n_steps`` primitive steps in ``env`` (its ``np_random`` is
-    replaced by ``rng``). Returns a :class:`MaxqResult` with one seed."""
+    replaced by ``rng``); task i's n-th choice in state s explores with probability
+    ε / (1 + epsilon_decay · n). Returns a :class:`MaxqResult` with one seed."""
     n_steps = check_int("n_steps", n_steps, minimum=1)
     alpha = check_real("alpha", alpha, low=0.0, high=1.0, low_open=True)
     epsilon = check_real("epsilon", epsilon, low=0.0, high=1.0)
+    epsilon_decay = check_real("epsilon_decay", epsilon_decay, low=0.0)
     gamma = check_real("gamma", gamma, low=0.0, high=1.0, low_open=True)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
@@ -77,8 +81,12 @@ def reference_maxq_q(
                 best, choice = q, k
         return choice
 
+    choices: dict[tuple[int, int], int] = {}  # n_i(s): earlier choices of task i in state s
+
     def choose(i: int, s: int) -> int:
-        if rng.random() < epsilon:
+        n = choices.get((i, s), 0)
+        choices[(i, s)] = n + 1
+        if rng.random() < exploration_rate(epsilon, epsilon_decay, n):
             allowed = slots(i, s)
             return allowed[min(int(rng.random() * len(allowed)), len(allowed) - 1)]
         return greedy(i, s)

@@ -56,6 +56,16 @@ def _delivered(s: int) -> bool:
     return _passenger(s) == _destination(s)
 
 
+DROP_PSEUDO_REWARD = -100.0
+"""R̃_Put(s') when Put ends without the delivery: Gymnasium's Putdown at a landmark other than
+the destination drops the passenger there for -1 and ends Put, which C(Root, s, Put) = 0 cannot
+see; this pseudo-reward keeps Put's own policy from choosing it."""
+
+
+def _put_pseudo_reward(s: int) -> float:
+    return 0.0 if _delivered(s) else DROP_PSEUDO_REWARD
+
+
 def taxi_tasks() -> list[Task | Primitive]:
     """The Taxi task graph: Root -> Get, Put; Get -> Navigate(t = passenger), Pickup;
     Put -> Navigate(t = destination), Putdown; Navigate(t) -> North, South, East, West.
@@ -64,7 +74,11 @@ def taxi_tasks() -> list[Task | Primitive]:
     depends only on whether the taxi is at the passenger, Putdown's on whether it delivers;
     Navigate(t) needs the taxi's cell; Get and Put only the passenger or the destination (and
     the taxi's cell before Pickup or Putdown); Root's C(Get) the passenger and destination, and
-    C(Root, s, Put) = 0 (Put ends with the delivery that ends Root).
+    C(Root, s, Put) = 0 (Put ends with the delivery that ends Root). That last one holds in
+    Gymnasium only for a Put that never drops the passenger at a wrong landmark (there Putdown
+    ends Put without the delivery), so Put gets the pseudo-reward
+    :data:`DROP_PSEUDO_REWARD` for ending that way (a departure from the paper, whose Putdown
+    keeps a misplaced passenger aboard).
     """
     moves = [Primitive(name, action, abstraction=lambda s: ())
              for name, action in (("South", 0), ("North", 1), ("East", 2), ("West", 3))]
@@ -82,7 +96,7 @@ def taxi_tasks() -> list[Task | Primitive]:
              abstraction={"Navigate": lambda s: _passenger(s),
                           "Pickup": lambda s: (_cell(s), _passenger(s))}),
         Task("Put", (Child("Navigate", bind=_destination), "Putdown"),
-             terminated=lambda s: _passenger(s) != IN_TAXI,
+             terminated=lambda s: _passenger(s) != IN_TAXI, pseudo_reward=_put_pseudo_reward,
              abstraction={"Navigate": lambda s: _destination(s),
                           "Putdown": lambda s: (_cell(s), _destination(s))}),
         Task("Root", ("Get", "Put"), terminated=_delivered,

@@ -15,6 +15,7 @@ from chapter_code.maxq import (
     compile_hierarchy,
     completion_target,
     completion_update,
+    exploration_rate,
     greedy_returns,
     maxq_q_learning,
     primitive_value_update,
@@ -120,21 +121,87 @@ def test_decomposition_identity_holds_at_every_node_after_learning(abstraction):
 @pytest.mark.unit
 @pytest.mark.parametrize("abstraction", [True, False])
 @pytest.mark.parametrize("variant", [{}, {"is_rainy": True, "fickle_passenger": True}])
-@pytest.mark.parametrize("seed", [0, 1])
-def test_compiled_loop_equals_the_reference_in_gymnasium_taxi(abstraction, variant, seed):
+@pytest.mark.parametrize(("seed", "epsilon", "decay"), [(0, 0.3, 0.0), (1, 0.3, 0.0),
+                                                       (2, 1.0, 1.0), (3, 0.6, 0.05)])
+def test_compiled_loop_equals_the_reference_in_gymnasium_taxi(abstraction, variant, seed,
+                                                              epsilon, decay):
     """Same generator, same random numbers: the numba loop on the simulator and the recursive
-    Python MAXQ-Q stepping gymnasium.make("Taxi-v4") give bit-identical tables and episodes
-    (time-limit truncations included: ε = 0.3 keeps early episodes long)."""
+    Python MAXQ-Q stepping gymnasium.make("Taxi-v4") give bit-identical tables and episodes,
+    with a constant ε and with the decaying GLIE schedule (time-limit truncations included:
+    ε = 0.3 keeps early episodes long)."""
     h = taxi_hierarchy(abstraction=abstraction)
     env = gymnasium.make("Taxi-v4", **variant)
-    fast = maxq_q_learning(h, simulator(env), n_seeds=1, n_steps=3000, epsilon=0.3,
-                           gamma=0.95, seed=seed)
-    ref = reference_maxq_q(env, h, n_steps=3000, epsilon=0.3, gamma=0.95,
-                           rng=np.random.default_rng(seed))
+    fast = maxq_q_learning(h, simulator(env), n_seeds=1, n_steps=3000, epsilon=epsilon,
+                           epsilon_decay=decay, gamma=0.95, seed=seed)
+    ref = reference_maxq_q(env, h, n_steps=3000, epsilon=epsilon, epsilon_decay=decay,
+                           gamma=0.95, rng=np.random.default_rng(seed))
     assert np.array_equal(fast.C, ref.C) and np.array_equal(fast.Ct, ref.Ct)
     assert np.array_equal(fast.V, ref.V)
     assert np.array_equal(fast.returns, ref.returns) and np.array_equal(fast.ends, ref.ends)
     assert (np.diff(fast.ends[0], prepend=0) == 200).any()  # some episodes hit the time limit
+
+
+@pytest.mark.unit
+def test_exploration_rate_decays_to_zero_but_keeps_exploring():
+    """ε_n = ε / (1 + c n): ε at n = 0, halved at n = 1 / c, below any bound eventually (greedy in
+    the limit), yet Σ ε_n diverges (every child is tried infinitely often; Borel-Cantelli): the
+    partial sums grow like (ε / c) log n. c = 0 keeps ε constant."""
+    assert exploration_rate(0.8, 0.5, 0) == 0.8
+    assert exploration_rate(0.8, 0.5, 2) == 0.4
+    assert exploration_rate(1.0, 1.0, 9) == 0.1
+    assert exploration_rate(0.1, 0.0, 10**9) == 0.1
+    rates = np.array([exploration_rate(1.0, 1.0, n) for n in range(10**5)])
+    assert np.all(np.diff(rates) < 0) and np.allclose(rates, 1.0 / (1.0 + np.arange(10**5)))
+    assert exploration_rate(1.0, 1.0, 10**9) < 1e-8
+    partial = np.cumsum(rates)  # Σ_{n < N} ε_n ≥ log N: it never stops growing
+    assert partial[-1] > np.log(10**5) and partial[-1] - partial[10**4 - 1] > np.log(10) - 1e-3
+    assert np.all(partial[1:] >= np.log(np.arange(2, 10**5 + 1)))
+
+
+@pytest.mark.unit
+def test_the_schedule_counts_choices_per_task_and_state():
+    """With ε = 1, c = 1 on the corridor, a task's first choice in a state is random and its
+    later ones ever rarer: over 200 episodes the fraction of random choices must fall like
+    log(n) / n, far below a constant ε, and greedy runs never explore."""
+    h, sim = _two_waypoint_corridor()
+    glie = maxq_q_learning(h, sim, n_seeds=20, n_steps=2000, epsilon=1.0, epsilon_decay=1.0,
+                           alpha=0.5, seed=0)
+    const = maxq_q_learning(h, sim, n_seeds=20, n_steps=2000, epsilon=1.0, alpha=0.5, seed=0)
+    late_glie = np.mean([glie.returns[i, glie.count[i] - 100:glie.count[i]].mean()
+                         for i in range(20)])
+    late_const = np.mean([const.returns[i, const.count[i] - 100:const.count[i]].mean()
+                          for i in range(20)])
+    steps_glie = np.mean([np.diff(glie.ends[i, :glie.count[i]])[-100:].mean() for i in range(20)])
+    assert late_glie == late_const == 1.0  # every episode reaches the goal
+    assert steps_glie < 2.1  # almost always the greedy two steps; ε = 1 random walk: ~4
+    assert np.mean([np.diff(const.ends[i, :const.count[i]])[-100:].mean()
+                    for i in range(20)]) > 3
+
+
+@pytest.mark.unit
+def test_greedy_ties_go_to_the_first_child_in_the_fixed_order():
+    """Equal values: best_child picks the first runnable slot; with the children listed the
+    other way round it picks the other child. Flat Q's greedy choice breaks ties the same way."""
+    from chapter_code.maxq.flat import _greedy
+
+    def corridor_with(children):
+        tasks = [Primitive("Left", 0), Primitive("Right", 1),
+                 Task("Root", children, terminated=lambda s: s == 2)]
+        return compile_hierarchy(tasks, "Root", n_states=3, n_actions=2,
+                                 terminal=np.array([False, False, True]), abstraction=False)
+
+    for children, first in ((("Right", "Left"), "Right"), (("Left", "Right"), "Left")):
+        h = corridor_with(children)
+        C, Ct, V = np.zeros(h.n_c), np.zeros(h.n_c), np.full(h.n_v, -1.0)
+        work = np.zeros(len(h.names))
+        for s in (0, 1):
+            k = best_child(h.graph, Ct, C, V, h.node("Root"), s, work)
+            assert h.names[h.graph.child[h.node("Root"), k, s]] == first
+        Ct[h.graph.c_index[h.node("Root"), 1, 0]] = 1e-12  # a hair better: the second wins
+        k = best_child(h.graph, Ct, C, V, h.node("Root"), 0, work)
+        assert k == 1
+    assert _greedy(np.array([0.0, 3.0, 3.0, 1.0])) == 1
+    assert _greedy(np.zeros(6)) == 0
 
 
 @pytest.mark.learns
@@ -186,6 +253,13 @@ def test_bad_arguments_raise_clear_errors():
         maxq_q_learning(h, sim, n_seeds=1, n_steps=10, alpha=0.0)
     with pytest.raises(ValueError, match="epsilon must lie in"):
         maxq_q_learning(h, sim, n_seeds=1, n_steps=10, epsilon=1.5)
+    with pytest.raises(ValueError, match=r"epsilon_decay must lie in \[0, inf\]"):
+        maxq_q_learning(h, sim, n_seeds=1, n_steps=10, epsilon_decay=-0.1)
+    with pytest.raises(ValueError, match="epsilon_decay must lie in"):
+        flat_q_learning(sim, n_seeds=1, n_steps=10, epsilon_decay=float("nan"))
+    with pytest.raises(ValueError, match="epsilon_decay must lie in"):
+        reference_maxq_q(gymnasium.make("Taxi-v4"), h, n_steps=5, epsilon_decay=-1.0,
+                         rng=np.random.default_rng(0))
     with pytest.raises(TypeError, match="sim must be a Simulator"):
         maxq_q_learning(h, gymnasium.make("Taxi-v4"), n_seeds=1, n_steps=10)
     with pytest.raises(TypeError, match="hierarchy must be a CompiledHierarchy"):

@@ -46,6 +46,7 @@ def test_cli_runs_are_deterministic(capsys):
     (["--steps", "0"], "steps must be an integer >= 1"),
     (["--n-seeds", "1"], "n_seeds must be an integer >= 2"),
     (["--alpha", "1.5"], "alpha must lie in"),
+    (["--epsilon-decay", "-1"], "epsilon_decay must lie in"),
 ])
 def test_bad_options_exit_non_zero_with_a_message(argv, message, capsys):
     try:
