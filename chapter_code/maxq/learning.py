@@ -53,13 +53,14 @@ def completion_update(c: float, target: float, alpha: float) -> float:
 @numba.njit(cache=True)
 def exploration_rate(epsilon: float, decay: float, n: int) -> float:
     """ε_n = ε / (1 + decay · n): the exploration rate of a task's n-th choice (n = 0, 1, ...)
-    in a state, ε-greedy GLIE in the count (Singh, Jaakkola, Littman & Szepesvári 2000, §2.3,
-    whose ε_t(s) = c / n_t(s) is the case of large n).
+    in a state, ε-greedy GLIE in the count (Singh, Jaakkola, Littman & Szepesvári 2000,
+    *Machine Learning* 38; their example ε_t(s) = c / n_t(s) is the case of large n).
 
     With ``decay > 0`` it falls to 0 (greedy in the limit) while Σ_n ε_n diverges, so each
     child keeps being tried infinitely often in every state visited infinitely often; the
-    greedy part breaks ties in the children's fixed order, which makes the policy ordered GLIE
-    (Dietterich 2000, §4.4, Definition 6). ``decay = 0`` keeps ε constant (not GLIE)."""
+    greedy part breaks ties in the children's fixed order, which makes the policy the ordered
+    GLIE policy of Dietterich's (2000) convergence theorem for MAXQ-Q. ``decay = 0`` keeps ε
+    constant (not GLIE)."""
     return epsilon / (1.0 + decay * n)
 
 
