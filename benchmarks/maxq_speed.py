@@ -103,7 +103,8 @@ def main() -> None:
     report = {
         "setup": {"env": "Taxi-v4, is_rainy=True, fickle_passenger=True", "n_seeds": N_SEEDS,
                   "n_steps": N_STEPS, "reference_steps": N_REFERENCE_STEPS,
-                  "alpha": 0.25, "epsilon": 0.1, "timing": "best of 3 (reference: 1)"},
+                  "alpha": 0.25, "epsilon": 0.1, "epsilon_decay": 0.0,
+                  "timing": "best of 3 (reference: 1)"},
         "steps_per_s": rates,
         "ratio_fast_vs_reference": rates["maxq_q_abstraction"] / rates["reference_maxq_q"],
         "cost_per_step_maxq_vs_flat_q": rates["flat_q"] / rates["maxq_q_abstraction"],

@@ -92,16 +92,14 @@ def runnable(graph: Graph, i: int, k: int, s: int) -> bool:
 
 
 @numba.njit(cache=True, inline="always")
-def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int,
-          work: np.ndarray) -> float:
-    """V(i, s): a leaf's stored value, or for a composite task
-    max_a [V(a, s) + C(i, s, a)] over the children that can run in s (Dietterich 2000,
-    eqs. 13-14; never stored), 0 where i has ended. The recursion is evaluated
-    bottom-up over i's descendants (children before parents) into ``work`` (N,), a scratch
-    array, so that the compiled loop makes no recursive calls."""
-    child, terminated, c_index = graph.child, graph.terminated, graph.c_index
-    action, v_index, n_slots, order = graph.action, graph.v_index, graph.n_slots, graph.order
-    for j in range(graph.n_order[i]):
+def _tree_value(child: np.ndarray, terminated: np.ndarray, c_index: np.ndarray,
+                action: np.ndarray, v_index: np.ndarray, n_slots: np.ndarray,
+                order: np.ndarray, n_order: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
+                s: int, work: np.ndarray) -> float:
+    """:func:`value` on the hierarchy's tables passed one by one (as the compiled loop passes
+    them: reading them from a bundled :class:`Graph` in these inlined helpers cost the loop
+    about half its speed)."""
+    for j in range(n_order[i]):
         n = order[i, j]
         if action[n] >= 0:
             work[n] = V[v_index[n, s]]
@@ -119,6 +117,19 @@ def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int,
 
 
 @numba.njit(cache=True, inline="always")
+def value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, s: int,
+          work: np.ndarray) -> float:
+    """V(i, s): a leaf's stored value, or for a composite task
+    max_a [V(a, s) + C(i, s, a)] over the children that can run in s (Dietterich 2000,
+    eqs. 13-14; never stored), 0 where i has ended. The recursion is evaluated
+    bottom-up over i's descendants (children before parents) into ``work`` (N,), a scratch
+    array, so that the compiled loop makes no recursive calls (:func:`_tree_value`)."""
+    return _tree_value(graph.child, graph.terminated, graph.c_index, graph.action,
+                       graph.v_index, graph.n_slots, graph.order, graph.n_order, C, V, i, s,
+                       work)
+
+
+@numba.njit(cache=True, inline="always")
 def q_value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, k: int, s: int,
             work: np.ndarray) -> float:
     """Q(i, s, a) = V(a, s) + C(i, s, a), a the child in slot k (Dietterich 2000, eq. 10)."""
@@ -126,21 +137,33 @@ def q_value(graph: Graph, C: np.ndarray, V: np.ndarray, i: int, k: int, s: int,
 
 
 @numba.njit(cache=True, inline="always")
-def best_child(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
+def _best_slot(child: np.ndarray, terminated: np.ndarray, c_index: np.ndarray,
+               action: np.ndarray, v_index: np.ndarray, n_slots: np.ndarray, order: np.ndarray,
+               n_order: np.ndarray, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
                s: int, work: np.ndarray) -> int:
-    """a* = argmax_a [C̃(i, s, a) + V(a, s)] over the slots that can run in s, ties to the first
-    slot (an ordered greedy choice; Dietterich 2000, Table 4). -1 if none can run."""
-    child, terminated, c_index = graph.child, graph.terminated, graph.c_index
-    action, v_index = graph.action, graph.v_index
+    """:func:`best_child` on the hierarchy's tables passed one by one."""
     best, choice = -np.inf, -1
-    for k in range(graph.n_slots[i]):
+    for k in range(n_slots[i]):
         if _slot_runs(child, terminated, i, k, s):
             a = child[i, k, s]
-            v = V[v_index[a, s]] if action[a] >= 0 else value(graph, C, V, a, s, work)
+            v = V[v_index[a, s]] if action[a] >= 0 else _tree_value(
+                child, terminated, c_index, action, v_index, n_slots, order, n_order, C, V, a,
+                s, work)
             q = _stored(Ct, c_index, i, k, s) + v
             if choice < 0 or q > best:
                 best, choice = q, k
     return choice
+
+
+@numba.njit(cache=True, inline="always")
+def best_child(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
+               s: int, work: np.ndarray) -> int:
+    """a* = argmax_a [C̃(i, s, a) + V(a, s)] over the slots that can run in s, ties to the first
+    slot (an ordered greedy choice; Dietterich 2000, Table 4). -1 if none can run
+    (:func:`_best_slot`)."""
+    return _best_slot(graph.child, graph.terminated, graph.c_index, graph.action,
+                      graph.v_index, graph.n_slots, graph.order, graph.n_order, Ct, C, V, i,
+                      s, work)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,71 +311,28 @@ class _Records(NamedTuple):
     episodes: np.ndarray
 
 
-@numba.njit(cache=True, inline="always")
-def _choose(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int, s: int,
-            epsilon: float, rng: np.random.Generator, work: np.ndarray) -> int:
-    """ε-greedy over the slots that can run: with probability ε a uniformly random one, else
-    :func:`best_child` (the same draws as the reference)."""
-    if rng.random() < epsilon:
-        child, terminated, n_slots = graph.child, graph.terminated, graph.n_slots[i]
-        n = 0
-        for k in range(n_slots):
-            if _slot_runs(child, terminated, i, k, s):
-                n += 1
-        pick = min(int(rng.random() * n), n - 1)
-        for k in range(n_slots):
-            if _slot_runs(child, terminated, i, k, s):
-                if pick == 0:
-                    return k
-                pick -= 1
-    return best_child(graph, Ct, C, V, i, s, work)
-
-
-@numba.njit(cache=True, inline="always")
-def _update_completions(graph: Graph, Ct: np.ndarray, C: np.ndarray, V: np.ndarray, i: int,
-                        k: int, seq: np.ndarray, first: int, last: int, s_next: int,
-                        ended: bool, gamma: float, alpha: float, work: np.ndarray) -> None:
-    """After slot k of node i ran through the states seq[first:last] and ended in s_next, move
-    C̃(i, s, k) and C(i, s, k) of every state s it passed, most recent first with N = 1, 2, ...,
-    toward their targets (all-states updating, Dietterich 2000, Table 4)."""
-    if ended:
-        pseudo, c_next, ct_next, v_next = graph.pseudo[i, s_next], 0.0, 0.0, 0.0
-    else:
-        pseudo = 0.0
-        a_star = best_child(graph, Ct, C, V, i, s_next, work)
-        c_next = completion(C, graph, i, a_star, s_next)
-        ct_next = completion(Ct, graph, i, a_star, s_next)
-        v_next = value(graph, C, V, graph.child[i, a_star, s_next], s_next, work)
-    c_index = graph.c_index
-    gamma_n = 1.0
-    for j in range(last - 1, first - 1, -1):
-        gamma_n *= gamma
-        idx = c_index[i, k, seq[j]]
-        if idx >= 0:
-            Ct[idx] = completion_update(Ct[idx], completion_target(gamma_n, pseudo, ct_next,
-                                                                   v_next), alpha)
-            C[idx] = completion_update(C[idx], completion_target(gamma_n, 0.0, c_next, v_next),
-                                       alpha)
-
-
 @numba.njit(cache=True)
 def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no cover
     """MAXQ-Q for every seed in turn (rows of C, C̃, V updated in place), until each seed has
     taken ``n_steps`` primitive steps (the last episode is cut there).
 
-    Each episode: from the root, choose slots (:func:`_choose`, with the rate
-    :func:`exploration_rate` of the number of earlier choices of that task in that state) down
-    to a leaf; take its action,
+    Each episode: from the root, choose slots ε-greedily (ε from :func:`exploration_rate` of
+    the number of earlier choices of that task in that state; the greedy slot from
+    :func:`_best_slot`) down to a leaf; take its action,
     update V(a, s) (:func:`primitive_value_update`); then, going up, every node whose child
-    ended updates C and C̃ over the states that child passed (:func:`_update_completions`), and
+    ended updates C and C̃ over the states that child passed (:func:`completion_target`,
+    :func:`completion_update`), and
     itself ends if its own or an ancestor's termination predicate holds in s'. When an
     ancestor's predicate ends the tasks below it, a node updates C only for a child that ended
     by its own predicate (Dietterich 2000, §4.2, on ancestor termination), toward 0 if its own
     predicate holds too. A time limit truncates: the running subtasks are abandoned without a
     completion update.
     """
+    # the hierarchy's tables as locals, passed one by one to the inlined helpers
     child, action, v_index, terminated_at = (graph.child, graph.action, graph.v_index,
                                              graph.terminated)
+    c_index, n_slots, order, n_order = graph.c_index, graph.n_slots, graph.order, graph.n_order
+    pseudo_reward = graph.pseudo
     depth_max = child.shape[0]
     stack = np.zeros(depth_max, dtype=np.int64)
     slot = np.zeros(depth_max, dtype=np.int64)
@@ -375,7 +355,24 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
                 i = stack[depth]
                 epsilon = exploration_rate(settings.epsilon, settings.decay, choices[i, s])
                 choices[i, s] += 1
-                k = _choose(graph, Cti, Ci, Vi, i, s, epsilon, rng, work)
+                # ε-greedy over the slots that can run (the reference's draws): with
+                # probability ε a uniformly random one, else the ordered greedy child
+                k = -1
+                if rng.random() < epsilon:
+                    n = 0
+                    for kk in range(n_slots[i]):
+                        if _slot_runs(child, terminated_at, i, kk, s):
+                            n += 1
+                    pick = min(int(rng.random() * n), n - 1)
+                    for kk in range(n_slots[i]):
+                        if _slot_runs(child, terminated_at, i, kk, s):
+                            if pick == 0:
+                                k = kk
+                                break
+                            pick -= 1
+                else:
+                    k = _best_slot(child, terminated_at, c_index, action, v_index, n_slots,
+                                   order, n_order, Cti, Ci, Vi, i, s, work)
                 slot[depth], start[depth] = k, t
                 a = child[i, k, s]
                 if action[a] < 0:  # a composite child: descend
@@ -407,9 +404,32 @@ def _maxq_q_loop(C, Ct, V, graph, sim, settings, rng, records):  # pragma: no co
                                                                             s_next]
                     if settings.learn and child_ended:
                         own = terminated or terminated_at[stack[d], s_next]
-                        _update_completions(graph, Cti, Ci, Vi, stack[d], slot[d], seq,
-                                            start[d], t, s_next, own, settings.gamma,
-                                            settings.alpha, work)
+                        # move C̃(i, s, k) and C(i, s, k) of every state s the child passed,
+                        # most recent first with N = 1, 2, ..., toward their targets
+                        # (all-states updating, Dietterich 2000, Table 4)
+                        ii, kk = stack[d], slot[d]
+                        if own:
+                            pseudo, c_next, ct_next, v_next = (pseudo_reward[ii, s_next], 0.0,
+                                                               0.0, 0.0)
+                        else:
+                            pseudo = 0.0
+                            a_star = _best_slot(child, terminated_at, c_index, action, v_index,
+                                                n_slots, order, n_order, Cti, Ci, Vi, ii,
+                                                s_next, work)
+                            c_next = _stored(Ci, c_index, ii, a_star, s_next)
+                            ct_next = _stored(Cti, c_index, ii, a_star, s_next)
+                            v_next = _tree_value(child, terminated_at, c_index, action,
+                                                 v_index, n_slots, order, n_order, Ci, Vi,
+                                                 child[ii, a_star, s_next], s_next, work)
+                        gamma_n = 1.0
+                        for jj in range(t - 1, start[d] - 1, -1):
+                            gamma_n *= settings.gamma
+                            idx = c_index[ii, kk, seq[jj]]
+                            if idx >= 0:
+                                Cti[idx] = completion_update(Cti[idx], completion_target(
+                                    gamma_n, pseudo, ct_next, v_next), settings.alpha)
+                                Ci[idx] = completion_update(Ci[idx], completion_target(
+                                    gamma_n, 0.0, c_next, v_next), settings.alpha)
                     if d < top:
                         break
                 s = s_next
