@@ -89,3 +89,16 @@ def test_bad_arguments_raise_clear_errors():
         compile_hierarchy(tasks, "Root", n_states=3, n_actions=2, terminal=np.zeros(4, bool))
     with pytest.raises(ValueError, match="unknown node"):
         taxi_hierarchy().node("Fly")
+
+
+def test_put_pays_its_pseudo_reward_only_when_it_ends_without_the_delivery():
+    """R̃_Put(s') = -100 where Put has ended with the passenger dropped at a landmark that is not
+    the destination, 0 where it ended with the delivery; no other task has a pseudo-reward."""
+    from chapter_code.maxq.taxi import DROP_PSEUDO_REWARD, encode
+
+    h = taxi_hierarchy()
+    put = h.node("Put")
+    assert h.graph.pseudo[put, encode(4, 0, 2, 1)] == DROP_PSEUDO_REWARD == -100.0  # left at Y
+    assert h.graph.pseudo[put, encode(0, 4, 1, 1)] == 0.0  # delivered at G
+    others = [n for n in range(len(h.names)) if n != put]
+    assert not h.graph.pseudo[others].any()

@@ -161,8 +161,8 @@ def test_exploration_rate_decays_to_zero_but_keeps_exploring():
 @pytest.mark.unit
 def test_the_schedule_counts_choices_per_task_and_state():
     """With ε = 1, c = 1 on the corridor, a task's first choice in a state is random and its
-    later ones ever rarer: over 200 episodes the fraction of random choices must fall like
-    log(n) / n, far below a constant ε, and greedy runs never explore."""
+    later ones ever rarer: after 2,000 steps the last 100 episodes take the greedy two steps
+    almost always, where a constant ε = 1 keeps walking at random (about twice as long)."""
     h, sim = _two_waypoint_corridor()
     glie = maxq_q_learning(h, sim, n_seeds=20, n_steps=2000, epsilon=1.0, epsilon_decay=1.0,
                            alpha=0.5, seed=0)
@@ -317,3 +317,27 @@ def test_decomposition_terms_add_up_to_the_root_value():
         assert terms[0][0] == "Root" and terms[-1][1] == ""
         assert sum(t[2] for t in terms) == pytest.approx(value(h.graph, r.C[0], r.V[0], 0,
                                                                int(s), work))
+
+
+@pytest.mark.learns
+def test_without_puts_pseudo_reward_greedy_learners_loop_pickup_putdown_on_noisy_taxi():
+    """Gymnasium ends Put when Putdown drops the passenger at a wrong landmark, which
+    C(Root, s, Put) = 0 cannot see. Under the decaying schedule, learners without Put's
+    pseudo-reward end with greedy policies that pick up and drop the passenger in place until the
+    time limit (online episodes cut at 200 steps); with it, none of the last episodes is cut."""
+    from chapter_code.maxq.taxi import decode, taxi_tasks
+
+    tasks = [Task("Put", t.children, terminated=t.terminated, abstraction=t.abstraction)
+             if t.name == "Put" else t for t in taxi_tasks()]
+    terminal = np.array([decode(s)[2] == decode(s)[3] for s in range(500)])
+    without = compile_hierarchy(tasks, "Root", n_states=500, n_actions=6, terminal=terminal)
+    sim = simulator(gymnasium.make("Taxi-v4", is_rainy=True, fickle_passenger=True))
+
+    def cut_share(h):
+        r = maxq_q_learning(h, sim, n_seeds=3, n_steps=150_000, epsilon=1.0, epsilon_decay=1.0,
+                            seed=1)
+        lengths = [np.diff(r.ends[i, :r.count[i]])[-200:] for i in range(3)]
+        return np.mean([np.mean(n >= 200) for n in lengths])
+
+    assert cut_share(without) > 0.2
+    assert cut_share(taxi_hierarchy()) == 0.0
