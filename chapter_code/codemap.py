@@ -55,6 +55,15 @@ ENTRIES: tuple[CodeMapEntry, ...] = (
                  "02_intra_option_learning"),
     CodeMapEntry("Intra-option Q-learning update", "Sutton, Precup & Singh (1999), eq. 21",
                  "chapter_code.options.intra_option_q_update", "02_intra_option_learning"),
+    CodeMapEntry("MAML inner step θ' = θ - α ∇L(θ), differentiable (second order)",
+                 "Finn, Abbeel & Levine (2017), Algorithm 1", "chapter_code.meta.adapt",
+                 "10_maml_navigation"),
+    CodeMapEntry("MAML-RL meta-objective: adapt, sample with θ', surrogate through the step",
+                 "Finn, Abbeel & Levine (2017), Algorithm 3",
+                 "chapter_code.meta.maml_rl.MamlRL.outer_objective", "10_maml_navigation"),
+    CodeMapEntry("TRPO step: conjugate gradient and backtracking line search under mean KL",
+                 "Schulman et al. (2015), Appendix C", "chapter_code.meta.trpo.trpo_step",
+                 "10_maml_navigation"),
     CodeMapEntry("The Taxi task hierarchy and its state abstractions",
                  "Dietterich (2000), §3.1, §5.1.6", "chapter_code.maxq.taxi_tasks",
                  "06_maxq_taxi"),
@@ -77,13 +86,22 @@ ENTRIES: tuple[CodeMapEntry, ...] = (
 
 
 def resolve(path: str) -> Callable[..., Any]:
-    """The object a dotted ``path`` names (``package.module.name`` or ``package.name``);
+    """The object a dotted ``path`` names: a module path followed by one or more attribute names
+    (``chapter_code.options.smdp_backup``, ``chapter_code.meta.maml_rl.MamlRL.outer_objective``);
     ``ValueError`` if it does not exist."""
-    module_name, _, name = path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module_name), name)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError) as err:
-        raise ValueError(f"code map names {path!r}, which does not exist") from err
+    parts = path.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        try:
+            for name in parts[split:]:
+                obj = getattr(obj, name)
+        except AttributeError:
+            break
+        return obj  # type: ignore[no-any-return]
+    raise ValueError(f"code map names {path!r}, which does not exist")
 
 
 def render(entries: tuple[CodeMapEntry, ...] = ENTRIES) -> str:
