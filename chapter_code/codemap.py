@@ -82,6 +82,9 @@ ENTRIES: tuple[CodeMapEntry, ...] = (
                  "06_maxq_taxi"),
     CodeMapEntry("Ordered greedy child argmax_a [C̃(i, s, a) + V(a, s)]",
                  "Dietterich (2000), Table 4", "chapter_code.maxq.best_child", "06_maxq_taxi"),
+    CodeMapEntry("GLIE exploration rate ε / (1 + c n) of a task's n-th choice in a state",
+                 "Singh, Jaakkola, Littman & Szepesvári (2000)",
+                 "chapter_code.maxq.exploration_rate", "06_maxq_taxi"),
 )
 
 
