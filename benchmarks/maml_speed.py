@@ -21,8 +21,8 @@ meta-gradient, Adam outer step) is timed three ways in one process:
   description, to check the quoted constant below in the same run.
 
 Run: ``python benchmarks/maml_speed.py [--repeats N]``. Writes
-``benchmarks/results/maml_speed.json`` and prints the ratios. The source chapter's listing's speed has been
-quoted as about 1.7 meta-iterations/s, about 1.7k environment steps/s (train + validation) on a
+``benchmarks/results/maml_speed.json`` and prints the ratios. The source chapter's listing has
+been quoted as running about 1.7 meta-iterations/s, about 1.7k environment steps/s (train + validation) on a
 machine of this kind; ratios are given against that constant and against the listing-style
 loop timed here.
 
@@ -158,7 +158,8 @@ def listing_episode(policy: torch.nn.Module, goal: np.ndarray,
 def listing_style(policy: torch.nn.Module, outer: torch.optim.Optimizer,
                   goals: torch.Tensor, generator: torch.Generator) -> int:
     """One meta-iteration of the listing's computation on 10 goals in [-10, 10]^2 (the
-    benchmark's goals, rescaled). Its outer gradient is first order (the data swap of the MAML notebook's pitfall box)."""
+    benchmark's goals, rescaled). Its outer gradient is first order (the data swap of the MAML
+    notebook's pitfall box)."""
     outer.zero_grad()
     meta_loss, steps = torch.zeros(()), 0
     for goal in (20 * goals[:10]).numpy():
