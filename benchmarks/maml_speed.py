@@ -22,9 +22,9 @@ meta-gradient, Adam outer step) is timed three ways in one process:
 
 Run: ``python benchmarks/maml_speed.py [--repeats N]``. Writes
 ``benchmarks/results/maml_speed.json`` and prints the ratios. The source chapter's listing has
-been quoted as running about 1.7 meta-iterations/s, about 1.7k environment steps/s (train + validation) on a
-machine of this kind; ratios are given against that constant and against the listing-style
-loop timed here.
+been quoted as running about 1.7 meta-iterations/s, about 1.7k environment steps/s (train +
+validation) on a machine of this kind; ratios are given against that constant and against the
+listing-style loop timed here.
 
 Everything is timed twice: first with glibc's default allocator (ours only), then, for every
 method, after :func:`chapter_code.allocator.keep_freed_memory` (large tensors from malloc's
