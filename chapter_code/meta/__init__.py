@@ -1,5 +1,6 @@
 """Meta-learning: MAML and first-order MAML (Finn, Abbeel & Levine 2017) for regression and RL."""
 
 from chapter_code.meta.maml import adapt, batched_call, expand_params
+from chapter_code.meta.reptile import reptile_step
 
-__all__ = ["adapt", "batched_call", "expand_params"]
+__all__ = ["adapt", "batched_call", "expand_params", "reptile_step"]
