@@ -61,6 +61,19 @@ class IntraOptionConfig:
         check_int("seed", self.seed, minimum=0)
 
 
+def steps_to_floor(rms: np.ndarray, steps: np.ndarray, *, last: int = 10,
+                   within: float = 0.1) -> float:
+    """Mean environment steps at which the mean error curve first comes within ``within`` (a
+    fraction) of the average of its ``last`` points: where a constant-step learner reaches its
+    noise floor. ``rms``, ``steps``: (n_seeds, n_chunks), the error and the cumulative steps."""
+    curve, x = np.asarray(rms).mean(axis=0), np.asarray(steps).mean(axis=0)
+    last = check_int("last", last, minimum=1)
+    if last > curve.size:
+        raise ValueError(f"last must be at most the number of points {curve.size}, got {last}")
+    within = check_real("within", within, low=0.0)
+    return float(x[np.flatnonzero(curve <= (1.0 + within) * curve[-last:].mean())[0]])
+
+
 def rms_error(Q: np.ndarray, Q_star: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Root-mean-square of Q - Q* over the entries in ``mask``: Q (n_seeds, S, O) -> (n_seeds,)."""
     return np.sqrt(((Q - Q_star)[:, mask] ** 2).mean(axis=1))
@@ -102,6 +115,11 @@ def run(config: IntraOptionConfig, progress: ProgressFactory) -> dict[str, Any]:
     }
     metrics.update({
         f"total_steps_{name}": float(arrays[f"steps_{name}"][:, -1].mean()) for name in learners
+    })
+    metrics.update({
+        f"steps_to_floor_{name}": steps_to_floor(arrays[f"rms_{name}"], arrays[f"steps_{name}"],
+                                                 last=min(10, config.n_chunks))
+        for name in learners
     })
     return {"metrics": metrics, "arrays": arrays}
 

@@ -92,3 +92,15 @@ def test_paper_figure_6_experiment_runs_its_setup_and_repeats():
         assert entry["final_steps_low"] <= entry["final_steps"] <= entry["final_steps_high"]
     with pytest.raises(ValueError, match="final_window"):
         experiments.run("four-rooms-paper", n_episodes=10, final_window=20)
+
+
+@pytest.mark.unit
+def test_steps_to_floor_finds_the_first_point_within_the_tolerance_of_the_tail():
+    from chapter_code.experiments.intra_option import steps_to_floor
+    rms = np.array([[1.0, 0.5, 0.12, 0.105, 0.1, 0.1], [1.0, 0.5, 0.12, 0.095, 0.1, 0.1]])
+    steps = np.array([[10, 20, 30, 40, 50, 60], [10, 20, 30, 40, 50, 60]], dtype=float)
+    # mean curve [1, .5, .12, .1, .1, .1]; tail of 3 averages 0.1; within 10% first at index 3
+    assert steps_to_floor(rms, steps, last=3) == 40.0
+    assert steps_to_floor(rms, steps, last=3, within=0.25) == 30.0
+    with pytest.raises(ValueError, match="last"):
+        steps_to_floor(rms, steps, last=7)
