@@ -52,20 +52,27 @@ def student_sources(notebook: Path) -> list[tuple[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m chapter_code.grading assign``: regenerate every student notebook."""
+    """``python -m chapter_code.grading assign [NAME ...]``: regenerate the student notebooks
+    (all of them, or only the exercises named, e.g. ``ucb1``)."""
     args = sys.argv[1:] if argv is None else argv
-    if args != ["assign"]:
-        print("usage: python -m chapter_code.grading assign", file=sys.stderr)
+    if not args or args[0] != "assign":
+        print("usage: python -m chapter_code.grading assign [NAME ...]", file=sys.stderr)
+        return 2
+    known = {path.stem: path for path in instructor_notebooks()}
+    unknown = [name for name in args[1:] if name not in known]
+    if unknown:
+        print(f"unknown exercise(s) {', '.join(unknown)}; known: {', '.join(known)}",
+              file=sys.stderr)
         return 2
     target = EXERCISES / "student"
     target.mkdir(exist_ok=True)
-    for instructor in instructor_notebooks():
+    for name in args[1:] or list(known):
+        instructor = known[name]
         with tempfile.TemporaryDirectory() as tmp:
             student, _ = assign(instructor, Path(tmp) / "dist")
             shutil.copy(student, target / instructor.name)
         print(f"wrote {target / instructor.name}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

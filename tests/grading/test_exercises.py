@@ -40,3 +40,10 @@ def test_committed_student_notebook_matches_a_fresh_assign(assigned):
     assert committed.is_file(), "run `python -m chapter_code.grading assign`"
     assert student_sources(committed) == student_sources(student), (
         "student notebook is stale: run `python -m chapter_code.grading assign`")
+
+
+def test_assign_refuses_an_unknown_exercise_name(capsys):
+    from chapter_code import grading
+
+    assert grading.main(["assign", "no_such_exercise"]) == 2
+    assert "no_such_exercise" in capsys.readouterr().err
