@@ -1,8 +1,9 @@
 """Experiments behind the notebooks, one module each, found by name.
 
 Each module defines ``EXPERIMENT = Experiment(...)``: a frozen, validated config dataclass and a
-``run(config, progress) -> dict`` whose returned dict holds ``metrics`` (JSON scalars, printed
-by ``chapter-code run NAME --json``) and optionally ``arrays`` (saved to ``results/``).
+``run(config, progress) -> Output``: nested ``metrics`` (printed by ``chapter-code run NAME
+--json``), ``arrays`` (saved to ``results/`` beside them) and in-memory ``objects`` (trained
+models a notebook may draw; never saved).
 """
 
 from __future__ import annotations
@@ -11,12 +12,30 @@ import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from tqdm.auto import tqdm
 
 ProgressFactory = Callable[..., tqdm]
+
+
+@dataclass(frozen=True)
+class Output:
+    """What an experiment returns.
+
+    ``metrics``: a tree of dicts (string keys) and lists whose leaves are numbers, strings or
+    booleans, nested by what they describe (``metrics["per_goal"]["G1"]["speedup"]["smdp"]``)
+    rather than by keys built from strings. ``arrays``: name -> array, saved beside the
+    metrics. ``objects``: anything else a notebook may use from a live run (trained models);
+    never saved.
+    """
+
+    metrics: dict[str, Any]
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
