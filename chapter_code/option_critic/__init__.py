@@ -1,0 +1,44 @@
+"""Option-critic (Bacon, Harb & Precup 2017): options learned end to end by the intra-option
+policy gradient and the termination gradient, tabular and exact."""
+
+from chapter_code.option_critic.exact import (
+    OptionValues,
+    intra_option_policy_gradient,
+    option_values,
+    termination_gradient,
+)
+from chapter_code.option_critic.reference import reference_option_critic
+from chapter_code.option_critic.tabular import (
+    Hyper,
+    TabularResult,
+    actor_critic,
+    actor_critic_update,
+    intra_option_policy_step,
+    option_critic,
+    option_critic_update,
+    option_evaluation,
+    sarsa,
+    sigmoid,
+    softmax,
+    termination_gradient_step,
+)
+
+__all__ = [
+    "Hyper",
+    "OptionValues",
+    "TabularResult",
+    "actor_critic",
+    "actor_critic_update",
+    "intra_option_policy_gradient",
+    "intra_option_policy_step",
+    "option_critic",
+    "option_critic_update",
+    "option_evaluation",
+    "option_values",
+    "reference_option_critic",
+    "sarsa",
+    "sigmoid",
+    "softmax",
+    "termination_gradient",
+    "termination_gradient_step",
+]
