@@ -1,6 +1,21 @@
 """Feudal, goal-setting hierarchies: h-DQN (Kulkarni et al. 2016) on its stochastic decision
 process, exactly solved and learned by a two-level Q-learner."""
 
+from chapter_code.feudal.hdqn import (
+    FlatResult,
+    HdqnResult,
+    annealed_epsilon,
+    epsilon_greedy,
+    evaluate_hdqn,
+    evaluate_q_learning,
+    greedy_hdqn_return,
+    greedy_q_learning_return,
+    intrinsic_reward,
+    q_learning_target,
+    q_update,
+    train_hdqn,
+    train_q_learning,
+)
 from chapter_code.feudal.sdp import (
     StochasticDecisionProcess,
     best_two_level_policy,
@@ -13,6 +28,19 @@ from chapter_code.feudal.sdp import (
 )
 
 __all__ = [
+    "FlatResult",
+    "HdqnResult",
+    "annealed_epsilon",
+    "epsilon_greedy",
+    "evaluate_hdqn",
+    "evaluate_q_learning",
+    "greedy_hdqn_return",
+    "greedy_q_learning_return",
+    "intrinsic_reward",
+    "q_learning_target",
+    "q_update",
+    "train_hdqn",
+    "train_q_learning",
     "StochasticDecisionProcess",
     "best_two_level_policy",
     "goal_reaching_policy",
