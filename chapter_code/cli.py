@@ -121,12 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     keep_freed_memory()  # speed only: large torch tensors reuse freed heap memory
     output = experiment.run(config, progress)
     if args.save or args.save_as:
-        path = results.save(args.save_as or args.name, config, output["metrics"],
-                            output.get("arrays"), experiment=args.name, fingerprint=fingerprint)
+        path = results.save(args.save_as or args.name, config, output.metrics, output.arrays,
+                            experiment=args.name, fingerprint=fingerprint)
         print(f"saved {path}", file=sys.stderr)
     if args.json:
-        print(json.dumps(output["metrics"], sort_keys=True))
+        print(json.dumps(results.jsonable(output.metrics), sort_keys=True))
     else:
-        for key, value in output["metrics"].items():
-            print(f"{key}: {value}")
+        for key, value in results.jsonable(output.metrics).items():
+            print(f"{key}: {json.dumps(value)}")
     return 0

@@ -86,6 +86,13 @@ def _untimed(key: str) -> bool:
     return "seconds" not in key  # wall-clock numbers differ from run to run
 
 
+def _without_timings(tree: Any) -> Any:
+    """``tree`` without the dict entries, at any depth, whose key names a wall-clock time."""
+    if isinstance(tree, dict):
+        return {k: _without_timings(v) for k, v in tree.items() if _untimed(k)}
+    return tree
+
+
 def array_digest(value: np.ndarray) -> dict[str, Any]:
     """A few numbers that stand for an array: its shape, sum, Euclidean norm and up to 8
     entries evenly spaced through its flattened values."""
@@ -119,9 +126,8 @@ def fingerprint(experiment: str | Experiment, config: Any) -> dict[str, Any] | N
         torch.set_num_threads(threads)
     return {
         "config": jsonable(reduced_config),
-        "metrics": {k: v for k, v in jsonable(output["metrics"]).items() if _untimed(k)},
-        "arrays": {k: array_digest(v) for k, v in sorted(output.get("arrays", {}).items())
-                   if _untimed(k)},
+        "metrics": _without_timings(jsonable(output.metrics)),
+        "arrays": {k: array_digest(v) for k, v in sorted(output.arrays.items()) if _untimed(k)},
         "git_commit": git_commit(),
     }
 

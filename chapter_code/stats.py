@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as _stats
@@ -25,12 +26,21 @@ def mean_ci(
     return mean, mean - half, mean + half
 
 
-def mean_ci_metrics(key: str, samples: np.ndarray, *, axis: int = 0) -> dict[str, list[float]]:
-    """:func:`mean_ci` as summary metrics: ``{key: mean, key_low: low, key_high: high}``, each a
+def interval_metrics(
+    interval: tuple[Any, Any, Any], estimate: str = "mean"
+) -> dict[str, float]:
+    """An interval ``(estimate, low, high)`` as a metrics entry ``{estimate: ..., "low": ...,
+    "high": ...}``; ``estimate`` names the point estimate (``"mean"``, ``"ratio"``)."""
+    point, low, high = (float(v) for v in interval)
+    return {estimate: point, "low": low, "high": high}
+
+
+def mean_ci_metrics(samples: np.ndarray, *, axis: int = 0) -> dict[str, list[float]]:
+    """:func:`mean_ci` as a metrics entry, ``{"mean": ..., "low": ..., "high": ...}``, each a
     list (one entry per remaining index of ``samples``)."""
     mean, low, high = mean_ci(samples, axis=axis)
-    return {key: np.atleast_1d(mean).tolist(), f"{key}_low": np.atleast_1d(low).tolist(),
-            f"{key}_high": np.atleast_1d(high).tolist()}
+    return {"mean": np.atleast_1d(mean).tolist(), "low": np.atleast_1d(low).tolist(),
+            "high": np.atleast_1d(high).tolist()}
 
 
 def ratio_of_means_ci(

@@ -53,21 +53,22 @@ def test_a_saved_run_stores_a_fingerprint_that_detects_a_changed_result(tmp_path
         output = experiments.run("maml-nav", **dataclasses.asdict(config))
     finally:
         torch.set_num_threads(threads)
-    path = results.save("tiny-nav", config, output["metrics"], output["arrays"],
+    path = results.save("tiny-nav", config, output.metrics, output.arrays,
                         directory=tmp_path, experiment="maml-nav",
                         fingerprint=results.fingerprint("maml-nav", config))
     payload = json.loads(path.read_text())
     stored = payload["fingerprint"]
     assert stored["config"]["n_iterations"] == 2 and "git_commit" in payload
     assert "maml_seconds" not in stored["arrays"] and "maml_after" in stored["arrays"]
-    assert stored["metrics"]["maml_return"] == pytest.approx(output["metrics"]["maml_return"],
-                                                             rel=1e-5)
+    assert stored["metrics"]["return"]["maml"]["mean"] == pytest.approx(
+        output.metrics["return"]["maml"]["mean"], rel=1e-5)
+    assert "seconds_per_iteration" not in stored["metrics"]
     assert results.stale_fingerprint("tiny-nav", tmp_path) == []
-    stored["metrics"]["maml_return"][1] += 1e-3
+    stored["metrics"]["return"]["maml"]["mean"][1] += 1e-3
     stored["arrays"]["maml_param_log_std"]["sum"] *= 1.001
     path.write_text(json.dumps(payload))
     assert sorted(results.stale_fingerprint("tiny-nav", tmp_path)) == [
-        "arrays/maml_param_log_std/sum", "metrics/maml_return[1]"]
+        "arrays/maml_param_log_std/sum", "metrics/return/maml/mean[1]"]
     del payload["fingerprint"]
     path.write_text(json.dumps(payload))
     with pytest.raises(ValueError, match="no fingerprint"):

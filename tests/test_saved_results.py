@@ -20,11 +20,11 @@ RTOL = 1e-5
 @pytest.mark.parametrize("name", REGENERATED)
 def test_saved_summary_matches_a_fresh_run(name):
     saved = results.load(name)
-    output = experiments.run(name, **_config_overrides(name, saved.config))
-    fresh = json.loads(json.dumps(results.jsonable(output["metrics"])))
+    output = experiments.run(name, **results.config_kwargs(saved.config))
+    fresh = json.loads(json.dumps(results.jsonable(output.metrics)))
     assert _flat(fresh) == pytest.approx(_flat(saved.metrics), rel=RTOL, abs=1e-12)
-    assert sorted(output["arrays"]) == sorted(saved.arrays)
-    for key, value in output["arrays"].items():
+    assert sorted(output.arrays) == sorted(saved.arrays)
+    for key, value in output.arrays.items():
         np.testing.assert_allclose(value, saved.arrays[key], rtol=RTOL, atol=1e-12)
 
 
@@ -48,17 +48,10 @@ def _flat(tree: object, prefix: str = "") -> dict:
     return {prefix: tree}
 
 
-def _config_overrides(name: str, stored: dict) -> dict:
-    """The stored config as keyword arguments of the experiment's config type (JSON lists
-    back to tuples)."""
-    return {key: tuple(value) if isinstance(value, list) else value
-            for key, value in stored.items()}
-
-
 @pytest.mark.unit
 def test_every_saved_summary_names_a_known_experiment_and_its_version():
     for path in sorted(results.RESULTS_DIR.glob("*.json")):
         payload = json.loads(path.read_text())
         experiment = experiments.get(payload.get("experiment", payload["name"]))
-        experiment.config_type(**_config_overrides(payload["name"], payload["config"]))
+        experiment.config_type(**results.config_kwargs(payload["config"]))
         assert payload["version"] and payload["config"], path

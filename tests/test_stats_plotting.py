@@ -16,9 +16,9 @@ def test_mean_ci_matches_scipy_t_interval():
         lo, hi = stats.t.interval(0.95, 24, loc=x[:, k].mean(), scale=stats.sem(x[:, k]))
         assert (low[k], high[k]) == pytest.approx((lo, hi))
     np.testing.assert_allclose(mean, x.mean(axis=0))
-    metrics = mean_ci_metrics("y", x.T, axis=1)
-    assert metrics == {"y": mean.tolist(), "y_low": low.tolist(), "y_high": high.tolist()}
-    assert mean_ci_metrics("z", x[:, 0])["z"] == [pytest.approx(x[:, 0].mean())]
+    metrics = mean_ci_metrics(x.T, axis=1)
+    assert metrics == {"mean": mean.tolist(), "low": low.tolist(), "high": high.tolist()}
+    assert mean_ci_metrics(x[:, 0])["mean"] == [pytest.approx(x[:, 0].mean())]
 
 
 @pytest.mark.unit

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from tqdm.auto import tqdm
 
 ProgressFactory = Callable[..., tqdm]
@@ -51,7 +50,7 @@ class Experiment:
     name: str
     summary: str
     config_type: type
-    run: Callable[[Any, ProgressFactory], dict[str, Any]]
+    run: Callable[[Any, ProgressFactory], Output]
     fingerprint: Mapping[str, Any] | None = None
 
 
@@ -78,9 +77,7 @@ def get(name: str) -> Experiment:
     return experiments[name]
 
 
-def run(
-    name: str, progress: ProgressFactory | None = None, **overrides: Any
-) -> dict[str, Any]:
+def run(name: str, progress: ProgressFactory | None = None, **overrides: Any) -> Output:
     """Run experiment ``name`` with its default config updated by ``overrides``."""
     experiment = get(name)
     fields = {f.name for f in dataclasses.fields(experiment.config_type)}

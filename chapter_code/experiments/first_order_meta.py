@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from chapter_code._checks import check_int, check_real
-from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.experiments.sinusoid import SinusoidConfig, finetune_curve
 from chapter_code.meta.maml import Params
 from chapter_code.meta.networks import mlp
@@ -99,7 +99,7 @@ def train_one_seed(config: FirstOrderMetaConfig, seed: int) -> dict[str, torch.n
     return models
 
 
-def run(config: FirstOrderMetaConfig, progress: ProgressFactory) -> dict[str, Any]:
+def run(config: FirstOrderMetaConfig, progress: ProgressFactory) -> Output:
     """Train the three methods for every seed; compare their fine-tuning curves over seeds."""
     # per method, per seed: the MSE averaged over held-out tasks, (n_finetune_steps + 1,)
     curves: dict[str, list[np.ndarray]] = {name: [] for name in METHODS}
@@ -112,13 +112,13 @@ def run(config: FirstOrderMetaConfig, progress: ProgressFactory) -> dict[str, An
                                    torch.Generator().manual_seed(2_000_000 + seed))
             curves[name].append(curve.mean(axis=1))
     arrays = {f"curve_{name}": np.array(curves[name]) for name in METHODS}  # (n_seeds, steps+1)
-    metrics: dict[str, Any] = {}
-    for name in METHODS:
-        metrics.update(mean_ci_metrics(f"{name}_mse", arrays[f"curve_{name}"], axis=0))
-    for name in ("fomaml", "reptile"):  # paired over seeds: same initialisation and tasks
-        metrics.update(mean_ci_metrics(f"{name}_minus_maml_mse",
-                                       arrays[f"curve_{name}"] - arrays["curve_maml"], axis=0))
-    return {"metrics": metrics, "arrays": arrays}
+    metrics: dict[str, Any] = {
+        "mse": {name: mean_ci_metrics(arrays[f"curve_{name}"], axis=0) for name in METHODS},
+        # paired over seeds: same initialisation and tasks
+        "mse_minus_maml": {name: mean_ci_metrics(arrays[f"curve_{name}"] - arrays["curve_maml"],
+                                                 axis=0) for name in ("fomaml", "reptile")},
+    }
+    return Output(metrics, arrays)
 
 
 EXPERIMENT = Experiment(

@@ -21,7 +21,7 @@ import numpy as np
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.envs import four_rooms
 from chapter_code.envs.four_rooms import G1, G2
-from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.options import (
     LearningResult,
     hallway_options,
@@ -103,7 +103,7 @@ def episodes_to_criterion(
 def bootstrap_speedup(
     slow: np.ndarray, fast: np.ndarray, references: tuple[float, float], config: FourRoomsConfig,
     rng: np.random.Generator,
-) -> dict[str, float | None]:
+) -> dict[str, Any]:
     """Ratio of episodes (and of environment steps) to criterion, ``slow`` over ``fast``, with
     a 95% percentile interval from resampling the seeds of each method independently."""
     def cost(steps: np.ndarray, reference: float) -> tuple[float, float]:
@@ -125,15 +125,15 @@ def bootstrap_speedup(
         return float(x) if np.isfinite(x) else None
 
     return {
-        "episodes_ratio": finite(point[0][0] / point[1][0]),
-        "episodes_ratio_low": finite(low[0]), "episodes_ratio_high": finite(high[0]),
-        "steps_ratio": finite(point[0][1] / point[1][1]),
-        "steps_ratio_low": finite(low[1]), "steps_ratio_high": finite(high[1]),
+        "episodes": {"ratio": finite(point[0][0] / point[1][0]), "low": finite(low[0]),
+                     "high": finite(high[0])},
+        "steps": {"ratio": finite(point[0][1] / point[1][1]), "low": finite(low[1]),
+                  "high": finite(high[1])},
         "unfinished_resamples": float(np.mean(~np.isfinite(boot[:, 0]))),
     }
 
 
-def run(config: FourRoomsConfig, progress: ProgressFactory) -> dict[str, Any]:
+def run(config: FourRoomsConfig, progress: ProgressFactory) -> Output:
     """Learn each goal with the three methods; return criteria, speed-ups and the curves."""
     rng = np.random.default_rng(config.seed)
     per_goal: list[dict[str, Any]] = []
@@ -166,17 +166,16 @@ def run(config: FourRoomsConfig, progress: ProgressFactory) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "goal": list(goal),
             "optimal_steps": optimal,
-            **{f"reference_steps_{m}": reference[m] for m in METHODS},
-            **{f"episodes_to_criterion_{m}": episodes_to_criterion(
+            "reference_steps": reference,
+            "episodes_to_criterion": {m: episodes_to_criterion(
                 steps[m], target[m], config.tolerance, config.window) for m in METHODS},
-            **{f"first_10_episodes_steps_{m}": float(steps[m][:, :10].mean()) for m in METHODS},
+            "first_10_episodes_steps": {m: float(steps[m][:, :10].mean()) for m in METHODS},
+            "speedup_over_flat": {fast: bootstrap_speedup(
+                steps["flat"], steps[fast], (target["flat"], target[fast]), config, rng)
+                for fast in ("smdp", "intra")},
         }
-        for fast in ("smdp", "intra"):
-            speedup = bootstrap_speedup(steps["flat"], steps[fast],
-                                        (target["flat"], target[fast]), config, rng)
-            entry.update({f"{key}_flat_over_{fast}": v for key, v in speedup.items()})
         per_goal.append(entry)
-    return {"metrics": {"per_goal": per_goal}, "arrays": arrays}
+    return Output({"per_goal": per_goal}, arrays)
 
 
 EXPERIMENT = Experiment(

@@ -13,9 +13,9 @@ import numpy as np
 from chapter_code._checks import check_int, check_real
 from chapter_code.envs import four_rooms
 from chapter_code.envs.four_rooms import G1, G2
-from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.options import hallway_options, primitive_options, smdp_q_learning
-from chapter_code.stats import mean_ci
+from chapter_code.stats import interval_metrics, mean_ci
 
 OPTION_SETS = ("A", "H", "A+H")
 """the primitive moves, the eight hallway options, and both."""
@@ -60,13 +60,13 @@ class FourRoomsPaperConfig:
         check_int("seed", self.seed, minimum=0)
 
 
-def run(config: FourRoomsPaperConfig, progress: ProgressFactory) -> dict[str, Any]:
+def run(config: FourRoomsPaperConfig, progress: ProgressFactory) -> Output:
     """Learn every (goal, option set) pair; return steps per episode, the first episode's mean
     length, and the mean length over the last ``final_window`` episodes with a 95% interval
     over seeds."""
     rng = np.random.default_rng(config.seed)
     arrays: dict[str, np.ndarray] = {}
-    metrics: dict[str, Any] = {}
+    metrics: dict[str, dict[str, Any]] = {}
     for goal_name, goal in progress((("G1", G1), ("G2", G2)), desc="goals"):
         mdp = four_rooms(goal, config.slip, config.gamma)
         sets = {"A": primitive_options(mdp), "H": hallway_options(mdp)}
@@ -76,16 +76,14 @@ def run(config: FourRoomsPaperConfig, progress: ProgressFactory) -> dict[str, An
                 mdp, sets[name], n_seeds=config.n_seeds, n_episodes=config.n_episodes,
                 alpha=PAPER_ALPHAS[goal_name, name], epsilon=config.epsilon,
                 start=mdp.index[START], seed=rng)
-            key = f"{goal_name}/{name}"
             arrays[f"steps_{goal_name}_{name}"] = result.steps
-            final, low, high = mean_ci(result.steps[:, -config.final_window:].mean(axis=1))
-            metrics[key] = {
+            metrics.setdefault(goal_name, {})[name] = {
                 "alpha": PAPER_ALPHAS[goal_name, name],
                 "first_episode_steps": float(result.steps[:, 0].mean()),
-                "final_steps": float(final), "final_steps_low": float(low),
-                "final_steps_high": float(high),
+                "final_steps": interval_metrics(
+                    mean_ci(result.steps[:, -config.final_window:].mean(axis=1))),
             }
-    return {"metrics": metrics, "arrays": arrays}
+    return Output(metrics, arrays)
 
 
 EXPERIMENT = Experiment(

@@ -6,14 +6,13 @@ Singh 1999, §6)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from chapter_code._checks import check_int, check_real
 from chapter_code.envs import four_rooms
 from chapter_code.envs.four_rooms import G1
-from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.options import (
     hallway_options,
     intra_option_q_learning,
@@ -79,7 +78,7 @@ def rms_error(Q: np.ndarray, Q_star: np.ndarray, mask: np.ndarray) -> np.ndarray
     return np.sqrt(((Q - Q_star)[:, mask] ** 2).mean(axis=1))
 
 
-def run(config: IntraOptionConfig, progress: ProgressFactory) -> dict[str, Any]:
+def run(config: IntraOptionConfig, progress: ProgressFactory) -> Output:
     """Learn in chunks, measuring after each the RMS error of the hallway options' values."""
     rng = np.random.default_rng(config.seed)
     mdp = four_rooms(config.goal, config.slip, config.gamma)
@@ -110,18 +109,13 @@ def run(config: IntraOptionConfig, progress: ProgressFactory) -> dict[str, Any]:
                 raise RuntimeError("an option was executed under random behaviour")
         arrays[f"rms_{name}"] = errors
         arrays[f"steps_{name}"] = np.cumsum(steps, axis=1)
-    metrics = {
-        f"final_rms_{name}": float(arrays[f"rms_{name}"][:, -1].mean()) for name in learners
-    }
-    metrics.update({
-        f"total_steps_{name}": float(arrays[f"steps_{name}"][:, -1].mean()) for name in learners
-    })
-    metrics.update({
-        f"steps_to_floor_{name}": steps_to_floor(arrays[f"rms_{name}"], arrays[f"steps_{name}"],
-                                                 last=min(10, config.n_chunks))
-        for name in learners
-    })
-    return {"metrics": metrics, "arrays": arrays}
+    metrics = {name: {
+        "final_rms": float(arrays[f"rms_{name}"][:, -1].mean()),
+        "total_steps": float(arrays[f"steps_{name}"][:, -1].mean()),
+        "steps_to_floor": steps_to_floor(arrays[f"rms_{name}"], arrays[f"steps_{name}"],
+                                         last=min(10, config.n_chunks)),
+    } for name in learners}
+    return Output(metrics, arrays)
 
 
 EXPERIMENT = Experiment(

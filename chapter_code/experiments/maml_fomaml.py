@@ -16,10 +16,10 @@ import numpy as np
 import torch
 
 from chapter_code._checks import check_int
-from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.experiments.maml_nav import MamlNavConfig
 from chapter_code.experiments.maml_nav import run as run_one_seed
-from chapter_code.stats import mean_ci, mean_ci_metrics
+from chapter_code.stats import interval_metrics, mean_ci, mean_ci_metrics
 
 
 @dataclass(frozen=True)
@@ -41,32 +41,34 @@ class MamlVsFomamlConfig(MamlNavConfig):
         check_int("n_seeds", self.n_seeds, minimum=2)  # for an interval over seeds
 
 
-def run(config: MamlVsFomamlConfig, progress: ProgressFactory) -> dict[str, Any]:
+def run(config: MamlVsFomamlConfig, progress: ProgressFactory) -> Output:
     """Both methods for every seed; per-seed means, then means and t-intervals over seeds."""
     per_seed = [run_one_seed(replace(config, seed=config.seed + k), progress)
                 for k in range(config.n_seeds)]
     arrays: dict[str, np.ndarray] = {}
-    for key in per_seed[0]["arrays"]:
-        arrays[key] = np.stack([result["arrays"][key] for result in per_seed])
-    returns = {m: np.array([r["metrics"][f"{m}_return"] for r in per_seed])
+    for key in per_seed[0].arrays:
+        arrays[key] = np.stack([result.arrays[key] for result in per_seed])
+    returns = {m: np.array([r.metrics["return"][m]["mean"] for r in per_seed])
                for m in ("maml", "fomaml")}  # (n_seeds, adaptation steps + 1)
     gap = returns["maml"][:, 1] - returns["fomaml"][:, 1]
-    seconds = {m: np.array([r["metrics"]["seconds_per_iteration"][m] for r in per_seed])
+    seconds = {m: np.array([r.metrics["seconds_per_iteration"][m] for r in per_seed])
                for m in ("maml", "fomaml")}
     ratio = seconds["maml"] / seconds["fomaml"]
-    metrics: dict[str, Any] = {"n_seeds": config.n_seeds}
-    for method, values in returns.items():
-        metrics.update(mean_ci_metrics(f"{method}_return", values))
-    metrics["fomaml_gap_per_seed"] = gap.tolist()
-    metrics["fomaml_gap"] = [float(v) for v in mean_ci(gap)]
-    metrics["fomaml_gap_percent"] = float(100 * gap.mean() / abs(returns["maml"][:, 1].mean()))
-    metrics["maml_over_fomaml_seconds_per_seed"] = ratio.tolist()
-    metrics["maml_over_fomaml_seconds"] = [float(v) for v in mean_ci(ratio)]
+    metrics: dict[str, Any] = {
+        "n_seeds": config.n_seeds,
+        "return": {method: mean_ci_metrics(values) for method, values in returns.items()},
+        "fomaml_gap": {**interval_metrics(mean_ci(gap)),
+                       "percent": float(100 * gap.mean() / abs(returns["maml"][:, 1].mean())),
+                       "per_seed": gap.tolist()},
+        "maml_over_fomaml_seconds": {
+            **interval_metrics(mean_ci(ratio)),
+            "per_seed": ratio.tolist()},
+    }
     metrics["seconds_per_iteration"] = {m: float(s.mean()) for m, s in seconds.items()}
     # torch orders float reductions by its intra-op thread count: same seed, same machine and
     # same thread count give the same numbers
     metrics["torch_threads"] = torch.get_num_threads()
-    return {"metrics": metrics, "arrays": arrays}
+    return Output(metrics, arrays)
 
 
 EXPERIMENT = Experiment(

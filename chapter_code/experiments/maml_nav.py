@@ -17,11 +17,11 @@ import torch
 
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.envs.navigation import Navigation2D, sample_goals
-from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.meta.maml_rl import TRUST_REGIONS, MamlRL, adaptation_episodes
 from chapter_code.meta.policies import GaussianMLPPolicy
 from chapter_code.meta.rollout import oracle_episodes
-from chapter_code.stats import mean_ci, mean_ci_metrics, ratio_of_means_ci
+from chapter_code.stats import interval_metrics, mean_ci, mean_ci_metrics, ratio_of_means_ci
 
 METHODS = ("maml", "fomaml", "pretrained")
 
@@ -112,7 +112,7 @@ def evaluate(
     return np.stack([ep.returns.mean(1).numpy() for ep in episodes]).astype(float)
 
 
-def run(config: MamlNavConfig, progress: ProgressFactory) -> dict[str, Any]:
+def run(config: MamlNavConfig, progress: ProgressFactory) -> Output:
     """Train every method, evaluate all of them with the random and oracle policies."""
     goals = sample_goals(config.n_eval_tasks, torch.Generator().manual_seed(config.seed + 1000))
     arrays: dict[str, np.ndarray] = {"eval_goals": goals.numpy()}
@@ -129,28 +129,27 @@ def run(config: MamlNavConfig, progress: ProgressFactory) -> dict[str, Any]:
             arrays[f"{method}_param_{name}"] = value.numpy()
     oracle = oracle_episodes(Navigation2D(goals, 1)).returns[:, 0].numpy().astype(float)
     arrays["oracle_returns"] = oracle
-    metrics: dict[str, Any] = {"oracle_return": float(oracle.mean())}
+    metrics: dict[str, Any] = {"oracle_return": float(oracle.mean()), "return": {}}
     for name, returns in evaluations.items():
         arrays[f"{name}_eval"] = returns
-        metrics.update(mean_ci_metrics(f"{name}_return", returns, axis=1))
+        metrics["return"][name] = mean_ci_metrics(returns, axis=1)
     if "maml" in evaluations:
         # the paper's claim: one MAML step beats the baselines after all their steps
-        for baseline in ("pretrained", "random"):
-            if baseline in evaluations:
-                metrics[f"maml_1_beats_{baseline}_last"] = bool(
-                    evaluations["maml"][1].mean() > evaluations[baseline][-1].mean())
+        metrics["maml_1_beats_last"] = {
+            baseline: bool(evaluations["maml"][1].mean() > evaluations[baseline][-1].mean())
+            for baseline in ("pretrained", "random") if baseline in evaluations}
     if "maml" in evaluations and "fomaml" in evaluations:
         gap = evaluations["maml"][1] - evaluations["fomaml"][1]
-        mean, low, high = mean_ci(gap)
-        metrics["fomaml_gap"] = [float(mean), float(low), float(high)]
-        metrics["fomaml_gap_percent"] = float(100 * mean / abs(evaluations["maml"][1].mean()))
-        metrics["maml_over_fomaml_seconds"] = list(
-            ratio_of_means_ci(seconds["maml"], seconds["fomaml"], seed=config.seed))
+        metrics["fomaml_gap"] = {
+            **interval_metrics(mean_ci(gap)),
+            "percent": float(100 * gap.mean() / abs(evaluations["maml"][1].mean()))}
+        metrics["maml_over_fomaml_seconds"] = interval_metrics(ratio_of_means_ci(
+            seconds["maml"], seconds["fomaml"], seed=config.seed), "ratio")
     metrics["seconds_per_iteration"] = {m: float(s.mean()) for m, s in seconds.items()}
     # torch orders float reductions by its intra-op thread count: same seed, same machine and
     # same thread count give the same numbers
     metrics["torch_threads"] = torch.get_num_threads()
-    return {"metrics": metrics, "arrays": arrays}
+    return Output(metrics, arrays)
 
 
 def saved_params(arrays: dict[str, np.ndarray], method: str) -> dict[str, torch.Tensor]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from chapter_code._checks import check_int, check_real
 from chapter_code.envs import TabularMDP, from_gymnasium, value_iteration
-from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.maxq import (
     greedy_returns,
     maxq_q_learning,
@@ -144,7 +144,7 @@ class MaxqTaxiConfig:
         check_int("seed", self.seed, minimum=0)
 
 
-def run(config: MaxqTaxiConfig, progress: ProgressFactory) -> dict[str, Any]:
+def run(config: MaxqTaxiConfig, progress: ProgressFactory) -> Output:
     """Learn, then run the greedy hierarchical policy once from each of the 300 start states
     (the episodes are random when the taxi is rainy or fickle); the mean return with a 95%
     interval over learners, the values stored, and the optimum where the model has it."""
@@ -168,7 +168,7 @@ def run(config: MaxqTaxiConfig, progress: ProgressFactory) -> dict[str, Any]:
     }
     if not config.fickle:
         metrics["optimal_mean_return"] = round(optimal_mean_return(env), 6)
-    return {"metrics": metrics, "arrays": {"greedy_returns": greedy}}
+    return Output(metrics, {"greedy_returns": greedy})
 
 
 EXPERIMENT = Experiment(

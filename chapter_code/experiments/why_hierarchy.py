@@ -10,15 +10,14 @@ the first episode whose length is within ``tolerance`` of the shortest path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from chapter_code._checks import check_int, check_real
 from chapter_code.envs import corridor
-from chapter_code.experiments import Experiment, ProgressFactory
+from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.options import landmark_option, primitive_options, smdp_q_learning
-from chapter_code.stats import mean_ci, ratio_of_means_ci
+from chapter_code.stats import interval_metrics, mean_ci, ratio_of_means_ci
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def log_log_slope(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
-def run(config: WhyHierarchyConfig, progress: ProgressFactory) -> dict[str, Any]:
+def run(config: WhyHierarchyConfig, progress: ProgressFactory) -> Output:
     """Learn every corridor with both methods; return per-length costs and headline metrics."""
     rng = np.random.default_rng(config.seed)
     n_lengths = len(config.lengths)
@@ -120,28 +119,21 @@ def run(config: WhyHierarchyConfig, progress: ProgressFactory) -> dict[str, Any]
     lengths = np.array(config.lengths)
     per_length = []
     for k, length in enumerate(config.lengths):
-        speedup, low, high = ratio_of_means_ci(cost["flat"][k], cost["option"][k],
-                                               seed=config.seed)
-        flat_mean, _, _ = mean_ci(cost["flat"][k])
-        option_mean, _, _ = mean_ci(cost["option"][k])
         per_length.append({
-            "length": int(length), "flat_steps": float(flat_mean),
-            "option_steps": float(option_mean), "speedup": speedup,
-            "speedup_low": low, "speedup_high": high,
-            "flat_decisions": float(decisions["flat"][k]),
-            "option_decisions": float(decisions["option"][k]),
+            "length": int(length),
+            "steps": {m: float(mean_ci(cost[m][k])[0]) for m in ("flat", "option")},
+            "speedup": interval_metrics(ratio_of_means_ci(
+                cost["flat"][k], cost["option"][k], seed=config.seed), "ratio"),
+            "decisions": {m: float(decisions[m][k]) for m in ("flat", "option")},
         })
     metrics = {
-        "slope_flat": log_log_slope(lengths, cost["flat"].mean(axis=1)),
-        "slope_option": log_log_slope(lengths, cost["option"].mean(axis=1)),
+        "slope": {m: log_log_slope(lengths, cost[m].mean(axis=1)) for m in ("flat", "option")},
         "speedup_longest": per_length[-1]["speedup"],
-        "speedup_longest_low": per_length[-1]["speedup_low"],
-        "speedup_longest_high": per_length[-1]["speedup_high"],
         "per_length": per_length,
     }
     arrays = {"lengths": lengths, "cost_flat": cost["flat"], "cost_option": cost["option"],
               **curves}
-    return {"metrics": metrics, "arrays": arrays}
+    return Output(metrics, arrays)
 
 
 EXPERIMENT = Experiment(

@@ -63,6 +63,6 @@ def test_experiment_is_deterministic():
     small = {"lengths": (6, 10), "n_seeds": 4, "n_episodes": 80}
     a = experiments.run("why-hierarchy", **small)
     b = experiments.run("why-hierarchy", **small)
-    assert a["metrics"] == b["metrics"]
-    for key in a["arrays"]:
-        np.testing.assert_array_equal(a["arrays"][key], b["arrays"][key])
+    assert a.metrics == b.metrics
+    for key in a.arrays:
+        np.testing.assert_array_equal(a.arrays[key], b.arrays[key])

@@ -110,14 +110,14 @@ def test_first_order_meta_tiny_run_repeats():
               "n_seeds": 2, "reptile_steps": 2}
     a = experiments.run("first-order-meta", **config)
     b = experiments.run("first-order-meta", **config)
-    assert a["metrics"] == b["metrics"]
-    for key, value in a["arrays"].items():
-        np.testing.assert_array_equal(value, b["arrays"][key], err_msg=key)
+    assert a.metrics == b.metrics
+    for key, value in a.arrays.items():
+        np.testing.assert_array_equal(value, b.arrays[key], err_msg=key)
         assert value.shape == (2, 3)
     # paired differences are the per-seed differences of the curves
     np.testing.assert_allclose(
-        a["metrics"]["reptile_minus_maml_mse"],
-        (a["arrays"]["curve_reptile"] - a["arrays"]["curve_maml"]).mean(0))
+        a.metrics["mse_minus_maml"]["reptile"]["mean"],
+        (a.arrays["curve_reptile"] - a.arrays["curve_maml"]).mean(0))
 
 
 def test_first_order_meta_config_validates():

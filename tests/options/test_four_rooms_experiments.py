@@ -47,9 +47,14 @@ def test_episodes_to_criterion():
 @pytest.mark.learns
 def test_four_rooms_experiment_small():
     out = experiments.run("four-rooms", goals=(G1,), n_seeds=10, n_episodes=400, n_boot=200)
-    entry = out["metrics"]["per_goal"][0]
-    assert entry["first_10_episodes_steps_flat"] > 3 * entry["first_10_episodes_steps_intra"]
-    assert entry["reference_steps_flat"] > entry["optimal_steps"]
+    entry = out.metrics["per_goal"][0]
+    first_10 = entry["first_10_episodes_steps"]
+    assert first_10["flat"] > 3 * first_10["intra"]
+    assert entry["reference_steps"]["flat"] > entry["optimal_steps"]
+    for fast in ("smdp", "intra"):
+        speedup = entry["speedup_over_flat"][fast]
+        for cost in ("episodes", "steps"):
+            assert set(speedup[cost]) == {"ratio", "low", "high"}
 
 
 @pytest.mark.unit
@@ -66,8 +71,9 @@ def test_configs_validate():
 def test_intra_option_experiment_is_deterministic_and_learns():
     a = experiments.run("intra-option", n_seeds=3, n_chunks=4)
     b = experiments.run("intra-option", n_seeds=3, n_chunks=4)
-    np.testing.assert_array_equal(a["arrays"]["rms_intra"], b["arrays"]["rms_intra"])
-    assert (np.diff(a["arrays"]["rms_intra"].mean(axis=0)[:2]) < 0).all()
+    np.testing.assert_array_equal(a.arrays["rms_intra"], b.arrays["rms_intra"])
+    assert (np.diff(a.arrays["rms_intra"].mean(axis=0)[:2]) < 0).all()
+    assert a.metrics == b.metrics and set(a.metrics) == {"intra", "smdp"}
 
 
 @pytest.mark.unit
@@ -85,11 +91,14 @@ def test_paper_figure_6_experiment_runs_its_setup_and_repeats():
     from chapter_code.experiments.four_rooms_paper import PAPER_ALPHAS
     a = experiments.run("four-rooms-paper", n_seeds=3, n_episodes=30, final_window=10)
     b = experiments.run("four-rooms-paper", n_seeds=3, n_episodes=30, final_window=10)
-    assert a["metrics"] == b["metrics"]
-    assert set(a["metrics"]) == {f"{g}/{n}" for g in ("G1", "G2") for n in ("A", "H", "A+H")}
-    for key, entry in a["metrics"].items():
-        assert entry["alpha"] == PAPER_ALPHAS[tuple(key.split("/"))]
-        assert entry["final_steps_low"] <= entry["final_steps"] <= entry["final_steps_high"]
+    assert a.metrics == b.metrics
+    assert set(a.metrics) == {"G1", "G2"}
+    for goal, per_set in a.metrics.items():
+        assert set(per_set) == {"A", "H", "A+H"}
+        for name, entry in per_set.items():
+            assert entry["alpha"] == PAPER_ALPHAS[goal, name]
+            final = entry["final_steps"]
+            assert final["low"] <= final["mean"] <= final["high"]
     with pytest.raises(ValueError, match="final_window"):
         experiments.run("four-rooms-paper", n_episodes=10, final_window=20)
 
