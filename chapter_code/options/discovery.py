@@ -11,7 +11,7 @@ states by their betweenness centrality (Freeman 1977),
 (n - 1)(n - 2) / 2 in an undirected graph, as networkx does). Betweenness alone peaks beside a
 doorway, at the room cell in its mouth, which carries the doorway's traffic and the room's own,
 and the doorway and both its mouths rank high together; we therefore rank *passages*, each a
-centrality peak with the neighbours that share its traffic, and represent each by its narrowest
+group of states that cut their own neighbourhood in two, and represent each by its narrowest
 state (:func:`bottleneck_states`): the doorway itself. The states left once the bottlenecks
 are removed fall apart into regions (the rooms); a subgoal option per region and bordering
 bottleneck takes the agent there, built as Sutton, Precup & Singh (1999, §3.1) built their
@@ -31,7 +31,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from chapter_code._checks import check_int, check_real
+from chapter_code._checks import check_int
 from chapter_code.envs.tabular import TabularMDP
 from chapter_code.options.option import Option
 from chapter_code.seeding import SeedLike, as_generator
@@ -105,44 +105,66 @@ def betweenness(graph: nx.Graph) -> dict[Any, float]:
     return dict(nx.betweenness_centrality(graph, normalized=True))
 
 
-def bottleneck_states(
-    source: TabularMDP | nx.Graph, k: int, *, separation: int = 2, share: float = 0.5
-) -> list[Any]:
-    """The ``k`` bottleneck states of the most central passages, most central first: state
+def local_cut_vertices(graph: nx.Graph, radius: int = 2) -> set[Any]:
+    """The states whose removal disconnects their own neighbourhood: v such that v's neighbours
+    do not all lie in one connected component of the ball of ``radius`` steps around v with v
+    removed. A doorway is one (its two sides meet again only far away, through other doorways),
+    and so are the cells at its mouths, from which the doorway itself dangles; a room cell is
+    not (its neighbours meet around it). A local version of a cut vertex (articulation point),
+    in the spirit of Şimşek, Wolfe & Barto's (2005) local graph partitioning."""
+    _check_graph(graph)
+    radius = check_int("radius", radius, minimum=2)
+    found = set()
+    for v in graph.nodes:
+        if graph.degree[v] < 2:
+            continue
+        ball = set(nx.single_source_shortest_path_length(graph, v, radius)) - {v}
+        component = nx.node_connected_component(graph.subgraph(ball), next(iter(graph[v])))
+        if not set(graph[v]) <= component:
+            found.add(v)
+    return found
+
+
+def bottleneck_states(source: TabularMDP | nx.Graph, k: int, *, radius: int = 2) -> list[Any]:
+    """The bottleneck states of the ``k`` most central passages, most central first: state
     indices for an MDP (its :func:`transition_graph`), node labels for a graph (for instance an
     :func:`experience_graph`).
 
-    Passages are found greedily by betweenness (:func:`betweenness`). The most central state
-    not yet claimed is a passage's peak; betweenness peaks beside a doorway, in the room cell at
-    its mouth, which carries the doorway's traffic and the room's own. The passage's bottleneck
-    is its narrowest state: among the peak and its neighbours whose centrality is at least
-    ``share`` of the peak's (the states that carry the passage's traffic), the one with the
-    fewest neighbours (a doorway's two), then the most central, then the first in the graph's
-    node order. The bottleneck and every state within ``separation`` steps of it (the doorway
-    and the cells beside it) are then claimed, so no passage is picked twice (a corridor longer
-    than ``separation`` needs a larger one). Raises
-    ``ValueError`` if fewer than ``k`` passages are found.
+    Candidates are the :func:`local_cut_vertices` (``radius``): doorways, the cells at their
+    mouths, corridors, the ends of a bridge. Repeatedly, among the connected groups of
+    unclaimed candidates, the group with the highest betweenness (:func:`betweenness`; its peak
+    lies at a mouth, whose room cell carries the doorway's traffic and the room's own) gives
+    its narrowest state, the one with the fewest neighbours (a doorway's two), then the most
+    central, then the first in the graph's node order. That pick claims its passage: its
+    candidate neighbours, and onward along candidates with at most two neighbours (a corridor).
+    So a doorway and the cells beside it are one pick, and two doorways whose mouths touch are
+    two. Raises ``ValueError`` if the graph has fewer than ``k`` passages.
     """
     graph = transition_graph(source) if isinstance(source, TabularMDP) else source
     _check_graph(graph)
     k = check_int("k", k, minimum=1)
-    separation = check_int("separation", separation, minimum=1)
-    share = check_real("share", share, low=0.0, high=1.0)
     centrality = betweenness(graph)
     order = {node: i for i, node in enumerate(graph.nodes)}
-    claimed: set[Any] = set()
+    candidates = local_cut_vertices(graph, radius)
     picks: list[Any] = []
-    for peak in sorted(graph.nodes, key=lambda n: (-centrality[n], order[n])):
-        if peak in claimed:
-            continue
-        carriers = [n for n in (peak, *graph[peak])
-                    if n not in claimed and centrality[n] >= share * centrality[peak]]
-        pick = min(carriers, key=lambda n: (graph.degree[n], -centrality[n], order[n]))
+    while len(picks) < k:
+        groups = list(nx.connected_components(graph.subgraph(candidates)))
+        if not groups:
+            raise ValueError(f"k must be at most the number of passages found in the graph, "
+                             f"{len(picks)}; got {k}")
+        group = max(groups, key=lambda g: max((centrality[n], -order[n]) for n in g))
+        pick = min(group, key=lambda n: (graph.degree[n], -centrality[n], order[n]))
         picks.append(pick)
-        if len(picks) == k:
-            return picks
-        claimed |= {peak, *nx.single_source_shortest_path_length(graph, pick, separation)}
-    raise ValueError(f"k must be at most the number of passages found, {len(picks)}; got {k}")
+        claimed, frontier = {pick}, [pick]
+        while frontier:
+            node = frontier.pop()
+            for n in graph[node]:
+                if n in candidates and n not in claimed:
+                    claimed.add(n)
+                    if graph.degree[n] <= 2:
+                        frontier.append(n)
+        candidates -= claimed
+    return picks
 
 
 def regions(graph: nx.Graph, bottlenecks: Sequence[Any]) -> list[set[Any]]:

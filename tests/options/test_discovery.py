@@ -15,6 +15,7 @@ from chapter_code.options.discovery import (
     betweenness,
     bottleneck_states,
     experience_graph,
+    local_cut_vertices,
     normalized_cut,
     normalized_cut_clusters,
     random_walk_transitions,
@@ -59,12 +60,23 @@ def test_chain_of_rooms_one_pick_per_corridor(corridor):
     assert len(regions(graph, picks)) == 3
 
 
-def test_a_long_corridor_is_one_passage_when_the_separation_spans_it():
+def test_a_long_corridor_is_one_passage():
     graph, (cells,) = chain_of_rooms(n_rooms=2, corridor=5)
+    assert local_cut_vertices(graph) == {*cells, (3, 1), (9, 1)}  # the corridor and its mouths
     (pick,) = bottleneck_states(graph, 1)
-    assert pick in cells
-    first, second = bottleneck_states(graph, 2, separation=len(cells))
-    assert first == pick and second not in cells
+    assert pick == cells[2]  # symmetric rooms: the corridor's middle carries the most paths
+    with pytest.raises(ValueError, match="k must be at most the number of passages found"):
+        bottleneck_states(graph, 2)
+
+
+def test_doorways_whose_mouths_touch_are_two_passages():
+    """Two doorways at a corner: the mouth of one is beside the mouth of the other."""
+    graph = nx.grid_2d_graph(9, 9)
+    wall = {(4, y) for y in range(9)} | {(x, 4) for x in range(9)}
+    doors = {(4, 3), (5, 4), (4, 7), (1, 4)}
+    graph.remove_nodes_from(wall - doors)
+    assert nx.shortest_path_length(graph, (5, 3), (5, 4)) == 1  # (4, 3)'s mouth touches (5, 4)
+    assert set(bottleneck_states(graph, 4)) == doors
 
 
 def test_chain_of_rooms_doorways_are_cut_vertices_of_the_graph():
@@ -87,6 +99,9 @@ def test_betweenness_alone_peaks_beside_a_hallway_not_in_it():
 
 def test_four_rooms_bottlenecks_are_the_four_hallways():
     mdp = four_rooms(None)
+    cuts = local_cut_vertices(transition_graph(mdp))
+    mouths = {t for h in mdp.hallways for t in transition_graph(mdp)[h]}
+    assert cuts == set(mdp.hallways.tolist()) | mouths and len(cuts) == 12
     assert set(bottleneck_states(mdp, 4)) == set(mdp.hallways.tolist())
     with_goal = four_rooms((9, 9))
     assert set(bottleneck_states(with_goal, 4)) == set(mdp.hallways.tolist())
@@ -180,8 +195,8 @@ def test_bad_input_raises_clear_errors():
         bottleneck_states(mdp, 200)
     with pytest.raises(TypeError, match="undirected networkx.Graph"):
         bottleneck_states(nx.DiGraph(graph), 2)
-    with pytest.raises(ValueError, match="share must lie in"):
-        bottleneck_states(mdp, 2, share=1.5)
+    with pytest.raises(ValueError, match="radius must be an integer >= 2"):
+        bottleneck_states(mdp, 2, radius=1)
     with pytest.raises(TypeError, match="mdp must be a TabularMDP"):
         transition_graph(graph)
     with pytest.raises(ValueError, match="at least one"):
