@@ -59,3 +59,34 @@ def expected_total_reward(means: np.ndarray, arms: np.ndarray) -> np.ndarray:
     lower-variance score than the sampled rewards). ``arms``: (n_tasks, n) -> (n_tasks,)."""
     means = check_array("means", means, (None, None), dtype=float)
     return np.take_along_axis(means, arms, axis=1).sum(axis=1)
+
+
+class BanditTrials:
+    """Bandits as RL² sees them: a trial is ``n_pulls`` pulls of one task, each pull a one-step
+    episode from the single observation 0 (so every step ends an episode, ``done`` = 1).
+
+    Every random number a trial needs is drawn up front (:meth:`draw`), with a leading task
+    dimension, so a per-task loop that slices ``[i:i + 1]`` sees exactly what the batch sees.
+    """
+
+    n_obs = 1
+
+    def __init__(self, n_arms: int, n_pulls: int) -> None:
+        self.n_actions, self.trial_length = check_bandit_shape(n_arms, n_pulls)
+
+    def draw(self, n_tasks: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Tasks and noise of ``n_tasks`` trials: ``means`` (n_tasks, k) and the reward
+        uniforms (n_tasks, n)."""
+        means = sample_bandits(n_tasks, self.n_actions, rng)
+        return {"means": means, "reward_uniforms": rng.random((n_tasks, self.trial_length))}
+
+    def start(self, draws: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(state, observation) at the start of the trial, each (n_tasks,)."""
+        n_tasks = draws["means"].shape[0]
+        return np.zeros(n_tasks, dtype=np.int64), np.zeros(n_tasks, dtype=np.int64)
+
+    def transition(self, draws: dict[str, np.ndarray], t: int, state: np.ndarray,
+                   actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Step t (0-based) of every trial: (next state, next observation, reward, done)."""
+        reward = pull(draws["means"], actions, draws["reward_uniforms"][:, t])
+        return state, state, reward, np.ones_like(reward)

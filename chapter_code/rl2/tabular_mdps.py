@@ -86,3 +86,44 @@ def plan(P: np.ndarray, r: np.ndarray, horizon: int) -> np.ndarray:
         q[t] = r + np.einsum("...sax,...x->...sa", P, v)
         v = q[t].max(axis=-1)
     return q
+
+
+class MDPTrials:
+    """Random MDPs as RL² sees them: a trial is ``n_episodes`` episodes of T = 10 steps in one
+    task; the observation is the state, ``done`` = 1 on the last step of each episode, and the
+    next episode starts in a fresh uniformly drawn state. All random numbers of a trial are
+    drawn up front (:meth:`draw`) with a leading task dimension."""
+
+    n_obs = N_STATES
+    n_actions = N_ACTIONS
+
+    def __init__(self, n_episodes: int) -> None:
+        self.n_episodes = check_int("n_episodes", n_episodes, minimum=1)
+        self.trial_length = self.n_episodes * HORIZON
+
+    def draw(self, n_tasks: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Tasks (``P``, ``mu``) and the noise of ``n_tasks`` trials: start uniforms (n_tasks,
+        n_episodes), reward noise and transition uniforms (n_tasks, n · T)."""
+        mdps = sample_mdps(n_tasks, rng)
+        return {"P": mdps.P, "mu": mdps.mu,
+                "start_uniforms": rng.random((n_tasks, self.n_episodes)),
+                "reward_noise": rng.standard_normal((n_tasks, self.trial_length)),
+                "next_uniforms": rng.random((n_tasks, self.trial_length))}
+
+    def start(self, draws: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(state, observation) at the start of the trial, each (n_tasks,)."""
+        state = initial_states(draws["mu"].shape[0], N_STATES, draws["start_uniforms"][:, 0])
+        return state, state
+
+    def transition(self, draws: dict[str, np.ndarray], t: int, state: np.ndarray,
+                   actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Step t (0-based) of every trial: (next state, next observation, reward, done); after
+        the last step of an episode the next state is the next episode's start."""
+        mdps = MDPBatch(draws["P"], draws["mu"])
+        reward, next_state = step(mdps, state, actions, draws["reward_noise"][:, t],
+                                  draws["next_uniforms"][:, t])
+        done = (t + 1) % HORIZON == 0
+        if done and (t + 1) < self.trial_length:
+            episode = (t + 1) // HORIZON
+            next_state = initial_states(state.size, N_STATES, draws["start_uniforms"][:, episode])
+        return next_state, next_state, reward, np.full(state.size, float(done))

@@ -1,0 +1,74 @@
+"""RL² on k-armed Bernoulli bandits (Duan et al. 2016, §3.1, Table 1): train, then score.
+
+A GRU policy is trained with PPO on trials of n pulls in freshly drawn bandits
+(:mod:`chapter_code.rl2.ppo`), then run once in each of ``eval_trials`` new bandits. Besides
+the mean total reward it reports how often, at each step of the trial, the policy pulls the
+arm of each rank (best, second, ...), the picture of exploration turning into exploitation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from chapter_code._checks import check_int
+from chapter_code.experiments import Experiment, Output, ProgressFactory
+from chapter_code.rl2.bandits import BanditTrials, check_bandit_shape
+from chapter_code.rl2.ppo import PPOConfig, evaluate, timed_training
+
+
+@dataclass(frozen=True)
+class RL2BanditConfig(PPOConfig):
+    """PPO's options plus the bandit cell and the evaluation size."""
+
+    arms: int = 5
+    """k, arms per bandit"""
+    pulls: int = 10
+    """n, pulls per trial"""
+    eval_trials: int = 2000
+    """fresh bandits the trained policy is scored on"""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_bandit_shape(self.arms, self.pulls)
+        check_int("eval_trials", self.eval_trials, minimum=2)
+
+
+def rank_frequencies(means: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """Fraction of trials pulling the arm of each rank at each step, (T, k); rank 0 is the best
+    arm. ``means``: (N, k), ``actions``: (T, N)."""
+    ranks = np.argsort(np.argsort(-means, axis=1), axis=1)  # rank of every arm in its task
+    pulled = np.take_along_axis(ranks, actions.T, axis=1)  # (N, T)
+    k = means.shape[1]
+    return np.stack([(pulled == r).mean(axis=0) for r in range(k)], axis=1)
+
+
+def run(config: RL2BanditConfig, progress: ProgressFactory) -> Output:
+    """Train RL² on the (k, n) cell and score it on fresh bandits."""
+    torch.set_num_threads(1)  # the same float reductions on every machine
+    env = BanditTrials(config.arms, config.pulls)
+    policy, curve, seconds = timed_training(env, config, progress)
+    draws, trial = evaluate(policy, env, config.eval_trials, config.seed)
+    totals = trial.rewards.sum(axis=0)
+    metrics: dict[str, Any] = {
+        "rl2": float(totals.mean()),
+        "stderr": float(totals.std(ddof=1) / np.sqrt(config.eval_trials)),
+        "train_seconds": seconds,
+        "env_steps": config.iterations * config.tasks_per_batch * config.pulls,
+    }
+    return Output(metrics=metrics,
+                  arrays={"curve": curve, "totals": totals,
+                          "rank_frequencies": rank_frequencies(draws["means"], trial.actions)},
+                  objects={"policy": policy, "trajectory": trial})
+
+
+EXPERIMENT = Experiment(
+    name="rl2-bandit",
+    summary="RL² (GRU + PPO) on k-armed Bernoulli bandits, n pulls per trial (Table 1)",
+    config_type=RL2BanditConfig,
+    run=run,
+    fingerprint={"iterations": 2, "tasks_per_batch": 16, "minibatches": 2, "eval_trials": 20},
+)

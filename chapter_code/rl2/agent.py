@@ -1,0 +1,148 @@
+"""The RL² agent (Duan et al. 2016, §2.2, Fig. 1): a GRU policy whose hidden state is the state
+of a learned reinforcement-learning algorithm.
+
+At step t of a trial the GRU reads x_t = (one-hot s_t, one-hot a_{t−1}, r_{t−1}, d_{t−1}), the
+current observation, the previous action, reward and episode-termination flag, and updates
+h_t = GRU(x_t, h_{t−1}); a softmax head gives π(a_t | h_t) and a linear head the value V(h_t).
+h is zero at the start of a trial and is *not* reset when an episode inside the trial ends: what
+the agent learned about the task in earlier episodes lives on in h. This module owns the
+batched forward (every task of a batch stepped together) and the batched rollout; the per-task
+loop is :func:`chapter_code.rl2.reference.reference_rollout`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from chapter_code._checks import check_int
+
+
+class TrialEnv(Protocol):
+    """A task distribution stepped as RL² trials (:class:`chapter_code.rl2.bandits.BanditTrials`,
+    :class:`chapter_code.rl2.tabular_mdps.MDPTrials`)."""
+
+    n_obs: int
+    n_actions: int
+    trial_length: int
+
+    def draw(self, n_tasks: int, rng: np.random.Generator) -> dict[str, np.ndarray]: ...
+
+    def start(self, draws: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def transition(self, draws: dict[str, np.ndarray], t: int, state: np.ndarray,
+                   actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        ...
+
+
+def rl2_inputs(obs: np.ndarray, prev_action: np.ndarray, prev_reward: np.ndarray,
+               prev_done: np.ndarray, n_obs: int, n_actions: int) -> torch.Tensor:
+    """x_t = [one-hot(s_t), one-hot(a_{t−1}), r_{t−1}, d_{t−1}] (Duan et al. 2016, §2.2), (n_tasks,
+    n_obs + n_actions + 2) float32. ``prev_action`` −1 (start of a trial) gives a zero one-hot."""
+    n = obs.shape[0]
+    x = np.zeros((n, n_obs + n_actions + 2), dtype=np.float32)
+    x[np.arange(n), obs] = 1.0
+    has_action = prev_action >= 0
+    x[np.arange(n)[has_action], n_obs + prev_action[has_action]] = 1.0
+    x[:, -2] = prev_reward
+    x[:, -1] = prev_done
+    return torch.from_numpy(x)
+
+
+class RL2Policy(nn.Module):
+    """GRU (``hidden`` units) with a policy head and a value head over its state."""
+
+    def __init__(self, n_obs: int, n_actions: int, hidden: int, generator: torch.Generator):
+        super().__init__()
+        self.n_obs = check_int("n_obs", n_obs, minimum=1)
+        self.n_actions = check_int("n_actions", n_actions, minimum=2)
+        self.hidden = check_int("hidden", hidden, minimum=1)
+        self.cell = nn.GRUCell(n_obs + n_actions + 2, hidden)
+        self.pi = nn.Linear(hidden, n_actions)
+        self.v = nn.Linear(hidden, 1)
+        with torch.no_grad():
+            for param in self.parameters():  # uniform(−1/√H, 1/√H), as torch, from our stream
+                bound = 1.0 / np.sqrt(hidden)
+                param.copy_(torch.rand(param.shape, generator=generator) * 2 * bound - bound)
+            self.pi.weight.mul_(0.01)  # a near-uniform initial policy
+
+    def initial_state(self, n_tasks: int) -> torch.Tensor:
+        """h_0 = 0 for ``n_tasks`` trials, (n_tasks, hidden)."""
+        return torch.zeros(n_tasks, self.hidden, dtype=self.pi.weight.dtype)
+
+    def step(self, x: torch.Tensor, h: torch.Tensor
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """h_t = GRU(x_t, h_{t−1}); returns (logits of π(· | h_t), V(h_t), h_t) for a batch."""
+        h = self.cell(x.to(h.dtype), h)
+        return self.pi(h), self.v(h)[:, 0], h
+
+    def sequence(self, x: torch.Tensor, reset: torch.Tensor
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (T, N, A) and values (T, N) along inputs ``x`` (T, N, D), h set to 0 before
+        every step where ``reset`` (T, N) is true: the start of a trial, never an episode."""
+        h = self.initial_state(x.shape[1])
+        logits, values = [], []
+        for t in range(x.shape[0]):
+            h = torch.where(reset[t, :, None], torch.zeros_like(h), h)
+            lg, v, h = self.step(x[t], h)
+            logits.append(lg)
+            values.append(v)
+        return torch.stack(logits), torch.stack(values)
+
+
+def sample_action(logits: torch.Tensor, uniforms: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:
+    """a ~ softmax(logits) by inverting the CDF at ``uniforms`` (n_tasks,); returns the actions
+    and their log-probabilities."""
+    log_probs = torch.log_softmax(logits, dim=-1)
+    cdf = torch.cumsum(log_probs.exp(), dim=-1)
+    u = torch.from_numpy(uniforms).to(cdf.dtype)[:, None]
+    actions = torch.clamp((cdf < u).sum(dim=-1), max=logits.shape[-1] - 1)
+    return actions.numpy(), log_probs.gather(-1, actions[:, None])[:, 0]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One trial of every task of a batch, time first: ``inputs`` (T, N, D), ``actions``,
+    ``log_probs``, ``values``, ``rewards``, ``dones`` (T, N) and the GRU states ``hidden``
+    (T, N, H) after each step."""
+
+    inputs: torch.Tensor
+    actions: np.ndarray
+    log_probs: torch.Tensor
+    values: torch.Tensor
+    rewards: np.ndarray
+    dones: np.ndarray
+    hidden: torch.Tensor
+
+
+@torch.no_grad()
+def rollout(policy: RL2Policy, env: TrialEnv, draws: dict[str, np.ndarray],
+            action_uniforms: np.ndarray) -> Trajectory:
+    """One trial in every task of ``draws``, all tasks stepped together: h starts at 0 and
+    carries over episode ends. ``action_uniforms`` (N, T) drive the action draws."""
+    n_tasks = action_uniforms.shape[0]
+    state, obs = env.start(draws)
+    prev_action = np.full(n_tasks, -1)
+    prev_reward = np.zeros(n_tasks)
+    prev_done = np.zeros(n_tasks)
+    h = policy.initial_state(n_tasks)
+    record: dict[str, list] = {k: [] for k in Trajectory.__dataclass_fields__}
+    for t in range(env.trial_length):
+        x = rl2_inputs(obs, prev_action, prev_reward, prev_done, env.n_obs, env.n_actions)
+        logits, value, h = policy.step(x, h)
+        actions, log_probs = sample_action(logits, action_uniforms[:, t])
+        state, obs, reward, done = env.transition(draws, t, state, actions)
+        for key, item in (("inputs", x), ("actions", actions), ("log_probs", log_probs),
+                          ("values", value), ("rewards", reward), ("dones", done),
+                          ("hidden", h)):
+            record[key].append(item)
+        prev_action, prev_reward, prev_done = actions, reward, done
+    return Trajectory(
+        inputs=torch.stack(record["inputs"]), actions=np.stack(record["actions"]),
+        log_probs=torch.stack(record["log_probs"]), values=torch.stack(record["values"]),
+        rewards=np.stack(record["rewards"]), dones=np.stack(record["dones"]),
+        hidden=torch.stack(record["hidden"]))

@@ -1,0 +1,43 @@
+"""The rl2-bandit and rl2-mdp experiments at toy size: what they report and their checks."""
+
+import numpy as np
+import pytest
+
+from chapter_code import experiments
+from chapter_code.experiments.rl2_bandit import RL2BanditConfig, rank_frequencies
+from chapter_code.experiments.rl2_mdp import RL2MDPConfig
+
+
+@pytest.mark.unit
+def test_rank_frequencies_count_pulls_of_each_arm_rank():
+    means = np.array([[0.1, 0.9, 0.5], [0.8, 0.2, 0.3]])
+    actions = np.array([[1, 0], [2, 2]])  # (T=2, N=2)
+    freq = rank_frequencies(means, actions)
+    np.testing.assert_array_equal(freq, [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+@pytest.mark.unit
+def test_rl2_bandit_reports_score_curve_and_pull_frequencies():
+    out = experiments.run("rl2-bandit", arms=3, pulls=4, iterations=2, tasks_per_batch=8,
+                          minibatches=2, hidden=8, eval_trials=30)
+    assert 0 <= out.metrics["rl2"] <= 4 and out.metrics["stderr"] > 0
+    assert out.arrays["curve"].shape == (2,)
+    np.testing.assert_allclose(out.arrays["rank_frequencies"].sum(axis=1), 1.0)
+
+
+@pytest.mark.unit
+def test_rl2_mdp_reports_per_episode_rewards():
+    out = experiments.run("rl2-mdp", episodes=2, iterations=1, tasks_per_batch=4,
+                          minibatches=2, hidden=8, eval_trials=10)
+    assert out.arrays["episode_reward"].shape == (2,)
+    assert out.metrics["rl2"] == pytest.approx(out.arrays["episode_reward"].sum())
+
+
+@pytest.mark.unit
+def test_bad_configs_raise():
+    with pytest.raises(ValueError, match="arms"):
+        RL2BanditConfig(arms=1)
+    with pytest.raises(ValueError, match="pulls"):
+        RL2BanditConfig(pulls=0)
+    with pytest.raises(ValueError, match="episodes"):
+        RL2MDPConfig(episodes=0)
