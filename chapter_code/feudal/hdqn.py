@@ -10,17 +10,25 @@ steps (:func:`annealed_epsilon`). Flat Q-learning on the same state is the paper
 
 The loops are compiled with numba and step every seed in turn from one generator;
 :mod:`chapter_code.feudal.reference` is their plain twin, tested to produce the same tables from
-the same random numbers. The network version with replay is
-:mod:`chapter_code.feudal.hdqn_net`.
+the same random numbers.
+
+The paper's network version (small MLPs Q1(s, a; g; θ1) and Q2(s, g; θ2) on one-hot inputs,
+disjoint replay memories D1 and D2, minibatch gradient steps on the losses of eqs. 3-4 with the
+target computed from the parameters before the step) is :func:`train_hdqn_network`, batched
+over seeds: every seed's networks are slices of one stacked tensor (:class:`BatchedMLP`) and
+every seed's process advances one step per iteration.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numba
 import numpy as np
+import torch
+from torch import Tensor
 
 from chapter_code._checks import check_int, check_real
 from chapter_code.envs.tabular import policy_evaluation
@@ -35,7 +43,7 @@ from chapter_code.feudal.sdp import (
     sdp_step,
     two_level_return,
 )
-from chapter_code.seeding import SeedLike, as_generator
+from chapter_code.seeding import SeedLike, as_generator, stream, torch_stream
 
 # ---------------------------------------------------------------------------------------------
 # The updates, one function each (compiled, callable from Python)
@@ -326,3 +334,235 @@ def greedy_q_learning_return(result: FlatResult) -> np.ndarray:
         out.append(policy_evaluation(mdp, policy)[start])
     return np.array(out)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The network version: small MLPs, replay, batched over seeds
+
+
+class BatchedMLP(torch.nn.Module):
+    """``n_seeds`` independent one-hidden-layer ReLU MLPs held as stacked tensors:
+    x (n_seeds, B, n_in) -> (n_seeds, B, n_out), seed i's slice computed by seed i's weights
+    only. Initialised as PyTorch's ``Linear``, U(±1/sqrt(fan_in)), from ``generator``."""
+
+    W1: torch.nn.Parameter
+    b1: torch.nn.Parameter
+    W2: torch.nn.Parameter
+    b2: torch.nn.Parameter
+
+    def __init__(self, n_seeds: int, n_in: int, n_hidden: int, n_out: int,
+                 generator: torch.Generator) -> None:
+        super().__init__()
+        shapes = {"W1": (n_seeds, n_in, n_hidden), "b1": (n_seeds, 1, n_hidden),
+                  "W2": (n_seeds, n_hidden, n_out), "b2": (n_seeds, 1, n_out)}
+        fan_in = {"W1": n_in, "b1": n_in, "W2": n_hidden, "b2": n_hidden}
+        for name, shape in shapes.items():
+            bound = 1.0 / math.sqrt(fan_in[name])
+            value = (2 * torch.rand(shape, generator=generator) - 1) * bound
+            self.register_parameter(name, torch.nn.Parameter(value))
+
+    def forward(self, x: Tensor) -> Tensor:
+        hidden = torch.relu(torch.baddbmm(self.b1, x, self.W1))
+        return torch.baddbmm(self.b2, hidden, self.W2)
+
+
+@numba.njit(cache=True)
+def _step_all(states, visited, actions, u):  # pragma: no cover
+    """:func:`sdp_step` for every seed: (next states, visited, rewards, terminated)."""
+    n = states.shape[0]
+    nxt = np.empty(n, dtype=np.int64)
+    seen = np.empty(n, dtype=np.bool_)
+    reward = np.empty(n)
+    done = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        nxt[i], seen[i], reward[i], done[i] = sdp_step(states[i], visited[i], actions[i], u[i])
+    return nxt, seen, reward, done
+
+
+_EYE = torch.eye(max(N_STATES, N_GOALS))
+
+
+def _one_hot(index: Tensor, n: int) -> Tensor:
+    return _EYE[index, :n]
+
+
+def _controller_input(state: Tensor, goal: Tensor) -> Tensor:
+    """[one-hot s, one-hot g]: the controller's input (the paper's {s, g})."""
+    return torch.cat([_one_hot(state, N_STATES), _one_hot(goal, N_GOALS)], dim=-1)
+
+
+def _choose(q: np.ndarray, epsilon: float, rng: np.random.Generator) -> np.ndarray:
+    """ε-greedy choice for each row of ``q`` (n_seeds, n): explore with probability ε to a
+    uniform index, else argmax (first on ties): Kulkarni et al. (2016), Algorithm 2."""
+    explore = rng.random(q.shape[0]) < epsilon
+    random = np.minimum((rng.random(q.shape[0]) * q.shape[1]).astype(np.int64), q.shape[1] - 1)
+    return np.where(explore, random, q.argmax(axis=1))
+
+
+class _Replay:
+    """A replay memory for every seed: circular buffers of fields (n_seeds, capacity)."""
+
+    def __init__(self, n_seeds: int, capacity: int, fields: dict[str, type]) -> None:
+        self.data: dict[str, np.ndarray] = {
+            k: np.zeros((n_seeds, capacity), dtype=d) for k, d in fields.items()}
+        self.size = np.zeros(n_seeds, dtype=np.int64)
+        self.head = np.zeros(n_seeds, dtype=np.int64)
+        self.capacity = capacity
+
+    def add(self, where: np.ndarray, **values: np.ndarray) -> None:
+        """Append one transition for each seed in ``where`` (bool mask)."""
+        seeds = np.flatnonzero(where)
+        cols = self.head[seeds]
+        for k, v in values.items():
+            self.data[k][seeds, cols] = v[seeds]
+        self.head[seeds] = (cols + 1) % self.capacity
+        self.size[seeds] = np.minimum(self.size[seeds] + 1, self.capacity)
+
+    def sample(self, batch: int, generator: torch.Generator) -> dict[str, Tensor]:
+        """``batch`` uniform draws (with replacement) from each seed's memory."""
+        u = torch.rand((len(self.size), batch), generator=generator).numpy()
+        cols = np.minimum((u * self.size[:, None]).astype(np.int64), self.size[:, None] - 1)
+        rows = np.arange(len(self.size))[:, None]
+        return {k: torch.from_numpy(v[rows, cols]) for k, v in self.data.items()}
+
+
+def dqn_loss(q_taken: Tensor, reward: Tensor, q_next_max: Tensor, ends: Tensor,
+             gamma: float) -> Tensor:
+    """Σ_seeds mean_batch (y - Q(s, a; θ_i))², y = r + γ max_a' Q(s', a'; θ_{i-1}) (r where the
+    learner's episode ends): the loss of Kulkarni et al. (2016), eq. 3 (eq. 4 its gradient),
+    for each seed's minibatch, summed so that each seed's parameters get their own gradient.
+    ``q_next_max`` must carry no gradient (the previous parameters are held fixed). Shapes:
+    (n_seeds, batch)."""
+    target = reward + gamma * q_next_max * (~ends).to(reward.dtype)
+    return ((target - q_taken) ** 2).mean(dim=1).sum()
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    """What :func:`train_hdqn_network` learned: the networks' values on every input,
+    ``Q1`` (n_seeds, 6, 6, 2) indexed [seed, s, g, a] and ``Q2`` (n_seeds, 6, 6), so that the
+    greedy policy is evaluated exactly (:func:`greedy_hdqn_return` on
+    :meth:`as_tables`); ``returns`` (n_seeds, max_episodes): each finished episode's extrinsic
+    return, NaN past a seed's last; ``episodes`` (n_seeds,): how many finished."""
+
+    Q1: np.ndarray
+    Q2: np.ndarray
+    returns: np.ndarray
+    episodes: np.ndarray
+
+    def as_tables(self) -> HdqnResult:
+        """The values as an :class:`HdqnResult` (records empty)."""
+        n = self.Q1.shape[0]
+        empty = np.zeros((n, 0), dtype=np.int64)
+        return HdqnResult(self.Q1, self.Q2, np.zeros((n, 0)), empty,
+                          np.zeros((n, 0, N_STATES), dtype=np.int64),
+                          np.zeros((n, 0, N_GOALS), dtype=np.int64))
+
+
+def train_hdqn_network(*, n_seeds: int, n_steps: int, seed: int, hidden: int = 32,
+                       lr: float = 0.00025, gamma: float = 0.99, batch: int = 32,
+                       capacity: int = 20_000, epsilon_start: float = 1.0,
+                       epsilon_end: float = 0.1, anneal_steps: int = 50_000) -> NetworkResult:
+    """h-DQN with networks (Kulkarni et al. 2016, Algorithms 1-3) on the stochastic decision
+    process, ``n_steps`` environment steps for each of ``n_seeds`` learners stepped together.
+
+    Q2(s, g; θ2): an MLP on one-hot s; Q1(s, a; g; θ1): an MLP on [one-hot s, one-hot g];
+    ``hidden`` ReLU units each. Each step: a goal where one is needed (ε-greedy on Q2), an
+    action (ε-greedy on Q1), the transition (s, g, a, r, s') into D1, and (s0, g, F, s') into
+    D2 when the goal is reached or the episode ends; then one RMSprop step (learning rate
+    ``lr``, the paper's 0.00025) on :func:`dqn_loss` for each of Q1 and Q2 from a minibatch of
+    ``batch`` transitions of each memory (``capacity`` each). ε annealed as
+    :func:`annealed_epsilon` at both levels. Random numbers: NumPy stream ``"act"`` and torch
+    streams ``"init"``, ``"replay"`` of ``seed``."""
+    n_seeds = check_int("n_seeds", n_seeds, minimum=1)
+    n_steps = check_int("n_steps", n_steps, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    hidden = check_int("hidden", hidden, minimum=1)
+    batch = check_int("batch", batch, minimum=1)
+    capacity = check_int("capacity", capacity, minimum=1)
+    lr = check_real("lr", lr, low=0.0, low_open=True)
+    schedule = _schedule(0.5, gamma, epsilon_start, epsilon_end, anneal_steps, True)
+    rng = stream(seed, "act")
+    init, replay_gen = torch_stream(seed, "init"), torch_stream(seed, "replay")
+    meta = BatchedMLP(n_seeds, N_STATES, hidden, N_GOALS, init)
+    controller = BatchedMLP(n_seeds, N_STATES + N_GOALS, hidden, N_ACTIONS, init)
+    # RMSprop acts element by element: one optimiser over both networks is the same as two
+    optimizer = torch.optim.RMSprop([*controller.parameters(), *meta.parameters()], lr=lr,
+                                    foreach=True)
+    d1 = _Replay(n_seeds, capacity, {"s": np.int64, "g": np.int64, "a": np.int64,
+                                     "r": np.float32, "s_next": np.int64, "ends": np.bool_})
+    d2 = _Replay(n_seeds, capacity, {"s": np.int64, "g": np.int64, "F": np.float32,
+                                     "s_next": np.int64, "ends": np.bool_})
+    state = np.full(n_seeds, START, dtype=np.int64)
+    visited = np.zeros(n_seeds, dtype=bool)
+    goal = np.zeros(n_seeds, dtype=np.int64)
+    need_goal = np.ones(n_seeds, dtype=bool)
+    s0 = state.copy()
+    F = np.zeros(n_seeds)
+    G = np.zeros(n_seeds)
+    finished: list[list[float]] = [[] for _ in range(n_seeds)]
+    for t in range(n_steps):
+        eps = annealed_epsilon(t, schedule.epsilon_start, schedule.epsilon_end,
+                               schedule.anneal_steps)
+        with torch.no_grad():
+            q2 = meta(_one_hot(torch.as_tensor(state), N_STATES)[:, None])[:, 0].numpy()
+        goal = np.where(need_goal, _choose(q2, eps, rng), goal)
+        s0 = np.where(need_goal, state, s0)
+        need_goal[:] = False
+        with torch.no_grad():
+            q1 = controller(_controller_input(torch.as_tensor(state),
+                                              torch.as_tensor(goal))[:, None])[:, 0].numpy()
+        action = _choose(q1, eps, rng)
+        s_next, visited, f, done = _step_all(state, visited, action, rng.random(n_seeds))
+        reached = s_next == goal
+        d1.add(np.ones(n_seeds, dtype=bool), s=state, g=goal, a=action,
+               r=(s_next == goal).astype(np.float64), s_next=s_next, ends=done | reached)
+        F += f
+        G += f
+        d2.add(done | reached, s=s0, g=goal, F=F, s_next=s_next, ends=done)
+        for i in np.flatnonzero(done):
+            finished[i].append(float(G[i]))
+        F[done | reached] = 0.0
+        G[done] = 0.0
+        need_goal = done | reached
+        state = np.where(done, START, s_next)
+        visited[done] = False
+        _gradient_step(controller, meta, optimizer, d1, d2, batch, replay_gen, schedule.gamma)
+    with torch.no_grad():
+        s_all = torch.arange(N_STATES).repeat_interleave(N_GOALS)
+        g_all = torch.arange(N_GOALS).repeat(N_STATES)
+        inputs = _controller_input(s_all, g_all).expand(n_seeds, -1, -1)
+        Q1 = controller(inputs).reshape(n_seeds, N_STATES, N_GOALS, N_ACTIONS).numpy()
+        Q2 = meta(torch.eye(N_STATES).expand(n_seeds, -1, -1)).numpy()
+    longest = max(len(r) for r in finished) if any(finished) else 0
+    returns = np.full((n_seeds, longest), np.nan)
+    for k, seed_returns in enumerate(finished):
+        returns[k, :len(seed_returns)] = seed_returns
+    return NetworkResult(Q1.astype(float), Q2.astype(float), returns,
+                         np.array([len(r) for r in finished]))
+
+
+def _gradient_step(controller: BatchedMLP, meta: BatchedMLP, optimizer: torch.optim.Optimizer,
+                   d1: _Replay, d2: _Replay, batch: int, generator: torch.Generator,
+                   gamma: float) -> None:
+    """One minibatch step on each level's :func:`dqn_loss`, L1 from D1 and L2 from D2, for a
+    memory once every seed's holds ``batch`` transitions (Algorithm 3, updateParams)."""
+    loss = torch.zeros(())
+    if d1.size.min() >= batch:
+        b = d1.sample(batch, generator)
+        q = controller(_controller_input(b["s"], b["g"]))
+        with torch.no_grad():
+            q_next = controller(_controller_input(b["s_next"], b["g"])).max(dim=2).values
+        taken = torch.gather(q, 2, b["a"][..., None])[..., 0]
+        loss = loss + dqn_loss(taken, b["r"], q_next, b["ends"], gamma)
+    if d2.size.min() >= batch:
+        b = d2.sample(batch, generator)
+        q = meta(_one_hot(b["s"], N_STATES))
+        with torch.no_grad():
+            q_next = meta(_one_hot(b["s_next"], N_STATES)).max(dim=2).values
+        taken = torch.gather(q, 2, b["g"][..., None])[..., 0]
+        loss = loss + dqn_loss(taken, b["F"], q_next, b["ends"], gamma)
+    if loss.requires_grad:
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
