@@ -8,8 +8,15 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from chapter_code import experiments
 from chapter_code.envs import four_rooms
 from chapter_code.envs.four_rooms import HALLWAY_CELLS, room_of
+from chapter_code.experiments.option_discovery import (
+    OptionDiscoveryConfig,
+    found_on_prefixes,
+    minigrid_doorways,
+    minigrid_random_walk,
+)
 from chapter_code.options import hallway_options
 from chapter_code.options.discovery import (
     betweenness,
@@ -224,3 +231,57 @@ def test_bad_input_raises_clear_errors():
         normalized_cut_clusters(two, 2)
     with pytest.raises(ValueError, match="n_clusters must be at most"):
         normalized_cut_clusters(bridged_cliques(2), 5)
+
+
+@pytest.mark.parametrize("layout", [1, 4])
+def test_minigrid_doorways_are_found_from_a_random_walk_alone(layout):
+    walk = minigrid_random_walk(layout, 20_000, seed=layout)
+    assert walk[:1_000] == minigrid_random_walk(layout, 1_000, seed=layout)
+    doors = minigrid_doorways(layout)
+    assert len(doors) == 4
+    assert sorted(bottleneck_states(experience_graph(walk), 4)) == sorted(doors)
+
+
+def test_minigrid_doorways_move_with_the_layout_seed_and_lie_in_the_inner_walls():
+    first, second = minigrid_doorways(1), minigrid_doorways(4)
+    assert first != second
+    for x, y in first | second:
+        assert (x == 9) != (y == 9) and 0 < x < 18 and 0 < y < 18
+
+
+def test_minigrid_walk_moves_one_cell_at_most_per_step():
+    for (x, y), (u, v) in minigrid_random_walk(0, 500, seed=0):
+        assert abs(x - u) + abs(y - v) <= 1
+
+
+def test_discovery_scored_on_walk_prefixes_against_a_direct_computation():
+    mdp = four_rooms(None)
+    walk = random_walk_transitions(mdp, 5_000, seed=2)
+    hallways = sorted(mdp.hallways.tolist())
+    scored = found_on_prefixes(walk, (100, 5_000), hallways)
+    assert scored.tolist() == [False, True]
+
+
+@pytest.mark.determinism
+def test_option_discovery_experiment_is_deterministic_and_consistent():
+    small = dict(n_seeds=2, n_episodes=10, walk_steps=5_000, n_layouts=0,
+                 walk_lengths=(5_000,))
+    first = experiments.run("option-discovery", **small)
+    second = experiments.run("option-discovery", **small)
+    for key, value in first.arrays.items():
+        np.testing.assert_array_equal(value, second.arrays[key])
+    assert first.metrics == second.metrics
+    four = first.metrics["four_rooms"]
+    assert four["found_hallways_fraction"] == 1.0
+    # the discovered options are the hallway options, learned on the same random numbers
+    np.testing.assert_array_equal(first.arrays["steps_discovered"], first.arrays["steps_hallway"])
+    assert four["total_steps"]["flat"]["mean"] == first.arrays["steps_flat"].sum(axis=1).mean()
+
+
+def test_option_discovery_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="goal must be a free cell"):
+        OptionDiscoveryConfig(goal=(0, 0))
+    with pytest.raises(ValueError, match="n_seeds must be an integer >= 2"):
+        OptionDiscoveryConfig(n_seeds=1)
+    with pytest.raises(TypeError, match="walk_lengths must be a non-empty tuple"):
+        OptionDiscoveryConfig(walk_lengths=[100])
