@@ -46,6 +46,15 @@ def rank_frequencies(means: np.ndarray, actions: np.ndarray) -> np.ndarray:
     return np.stack([(pulled == r).mean(axis=0) for r in range(k)], axis=1)
 
 
+def hidden_projection(hidden: np.ndarray, n_tasks: int) -> np.ndarray:
+    """The GRU states of the first ``n_tasks`` trials at every step, projected on the two
+    principal axes of their states at the last step: (T, n_tasks, 2). ``hidden``: (T, N, H)."""
+    states = hidden[:, :n_tasks]
+    final = states[-1] - states[-1].mean(axis=0)
+    _, _, axes = np.linalg.svd(final, full_matrices=False)
+    return (states - states[-1].mean(axis=0)) @ axes[:2].T
+
+
 def run(config: RL2BanditConfig, progress: ProgressFactory) -> Output:
     """Train RL² on the (k, n) cell and score it on fresh bandits."""
     torch.set_num_threads(1)  # the same float reductions on every machine
@@ -61,7 +70,9 @@ def run(config: RL2BanditConfig, progress: ProgressFactory) -> Output:
     }
     return Output(metrics=metrics,
                   arrays={"curve": curve, "totals": totals,
-                          "rank_frequencies": rank_frequencies(draws["means"], trial.actions)},
+                          "rank_frequencies": rank_frequencies(draws["means"], trial.actions),
+                          "hidden_pcs": hidden_projection(trial.hidden.numpy(), 500),
+                          "best_arm": draws["means"][:500].argmax(axis=1)},
                   objects={"policy": policy, "trajectory": trial})
 
 

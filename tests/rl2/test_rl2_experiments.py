@@ -41,3 +41,19 @@ def test_bad_configs_raise():
         RL2BanditConfig(pulls=0)
     with pytest.raises(ValueError, match="episodes"):
         RL2MDPConfig(episodes=0)
+
+
+@pytest.mark.unit
+def test_hidden_projection_uses_the_principal_axes_of_the_last_step():
+    from chapter_code.experiments.rl2_bandit import hidden_projection
+
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(size=(3, 50, 4)) * np.array([5.0, 1.0, 0.2, 0.1])
+    pcs = hidden_projection(hidden, 40)
+    assert pcs.shape == (3, 40, 2)
+    np.testing.assert_allclose(pcs[-1].mean(axis=0), 0.0, atol=1e-12)
+    var = pcs[-1].var(axis=0)
+    assert var[0] > var[1]
+    # the leading axis is (up to sign) the high-variance coordinate
+    corr = np.corrcoef(pcs[-1, :, 0], hidden[-1, :40, 0])[0, 1]
+    assert abs(corr) > 0.95
