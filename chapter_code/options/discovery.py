@@ -2,7 +2,7 @@
 
 The agent's experience (or an MDP's model) defines an undirected graph whose nodes are states
 and whose edges join states one step apart. A bottleneck is a state that many shortest paths
-cross: Şimşek & Barto (2008, "Skill characterization based on betweenness", eq. 1) rank
+cross: Şimşek & Barto (2008, "Skill characterization based on betweenness") rank
 states by their betweenness centrality (Freeman 1977),
 
     C_B(v) = Σ_{s ≠ v ≠ t} σ_st(v) / σ_st,
@@ -17,7 +17,7 @@ are removed fall apart into regions (the rooms); a subgoal option per region and
 bottleneck takes the agent there, built as Sutton, Precup & Singh (1999, §3.1) built their
 hallway options.
 
-The normalised cut of Shi & Malik (2000, eq. 2), the clustering behind Menache, Shimkin &
+The normalised cut of Shi & Malik (2000), the clustering behind Menache, Shimkin &
 Mannor's Q-Cut (2002) and Şimşek, Wolfe & Barto's L-Cut (2005), is here too
 (:func:`normalized_cut_clusters`): an independent view of the same structure, which cuts the
 graph at the same passages.
@@ -100,7 +100,7 @@ def random_walk_transitions(
 
 def betweenness(graph: nx.Graph) -> dict[Any, float]:
     """Normalised betweenness centrality C_B(v) of every node (Freeman 1977; Şimşek & Barto
-    2008, eq. 1), computed exactly by Brandes' algorithm (networkx)."""
+    2008), computed exactly by Brandes' algorithm (networkx)."""
     _check_graph(graph)
     return dict(nx.betweenness_centrality(graph, normalized=True))
 
@@ -183,7 +183,7 @@ def regions(graph: nx.Graph, bottlenecks: Sequence[Any]) -> list[set[Any]]:
 
 def normalized_cut(graph: nx.Graph, part: Iterable[Any]) -> float:
     """Ncut(A, B) = cut(A, B) / assoc(A, V) + cut(A, B) / assoc(B, V) of the split of ``graph``
-    into ``part`` = A and the rest B (Shi & Malik 2000, eq. 2); assoc(A, V) is the sum of the
+    into ``part`` = A and the rest B (Shi & Malik 2000); assoc(A, V) is the sum of the
     degrees in A."""
     _check_graph(graph)
     return float(nx.normalized_cut_size(graph, set(part)))
@@ -191,10 +191,11 @@ def normalized_cut(graph: nx.Graph, part: Iterable[Any]) -> float:
 
 def normalized_cut_clusters(graph: nx.Graph, n_clusters: int) -> list[set[Any]]:
     """Split ``graph`` into ``n_clusters`` clusters by recursive two-way normalised cuts (Shi &
-    Malik 2000, §3): a cluster is split by thresholding the eigenvector of the second smallest
-    eigenvalue of its normalised Laplacian I - D^(-1/2) W D^(-1/2) (mapped back by D^(-1/2),
-    their eq. 9) at the threshold of smallest Ncut; each round splits the cluster whose best cut
-    is smallest. Deterministic (a dense eigendecomposition; graphs of a few thousand nodes)."""
+    Malik 2000): a cluster is split by thresholding the eigenvector of the second smallest
+    eigenvalue of its normalised Laplacian I - D^(-1/2) W D^(-1/2), mapped back by D^(-1/2) to
+    the solution y of (D - W) y = λ D y, at the threshold of smallest Ncut; each round splits
+    the cluster whose best cut is smallest. Deterministic (a dense eigendecomposition; for
+    graphs of up to a few thousand nodes)."""
     _check_graph(graph)
     n_clusters = check_int("n_clusters", n_clusters, minimum=1)
     if not nx.is_connected(graph):
