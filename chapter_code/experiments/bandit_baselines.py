@@ -129,5 +129,5 @@ EXPERIMENT = Experiment(
     summary="Duan et al. (2016) Table 1 baselines on k-armed Bernoulli bandits, n pulls",
     config_type=BanditBaselinesConfig,
     run=run,
-    fingerprint={"trials": 50, "tune_trials": 20},
+    fingerprint={"trials": 50, "tune_trials": 20, "gittins_grid": 21},
 )
