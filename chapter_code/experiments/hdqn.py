@@ -62,8 +62,8 @@ class HdqnConfig:
     """learners of the network version (0: skip it)"""
     network_steps: int = 60_000
     """environment steps per network learner"""
-    network_lr: float = 0.001
-    """RMSprop learning rate of the network version"""
+    network_lr: float = 0.00025
+    """RMSprop learning rate of the network version (the paper's)"""
     seed: int = 0
     """seed of the experiment's random streams"""
 
