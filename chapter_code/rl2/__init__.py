@@ -1,1 +1,51 @@
-"""RL² (Duan et al. 2016) and the baselines of its bandit and tabular-MDP tables."""
+"""RL² (Duan et al. 2016) and the baselines of its bandit and tabular-MDP tables: task
+distributions stepped for many tasks at once, the bandit baselines (with the finite-horizon
+Gittins index and the exact Bayes-optimal value), the MDP baselines, and the RL² GRU agent
+trained by PPO on whole trials."""
+
+from chapter_code.rl2.agent import RL2Policy, Trajectory, rl2_inputs, rollout, sample_action
+from chapter_code.rl2.bandit_baselines import (
+    BanditPolicy,
+    action_probabilities,
+    argmax_random_ties,
+    eps_greedy_policy,
+    gittins_policy,
+    greedy_policy,
+    optimistic_thompson_policy,
+    play_bandit,
+    random_policy,
+    thompson_policy,
+    ucb1_bonus,
+    ucb1_index,
+    ucb1_policy,
+)
+from chapter_code.rl2.bandits import BanditTrials, posterior_mean, pull, sample_bandits
+from chapter_code.rl2.bayes_optimal import bayes_optimal_value, policy_value
+from chapter_code.rl2.gittins import GittinsTable, gittins_table
+from chapter_code.rl2.mdp_baselines import (
+    MDPPolicy,
+    beb_policy,
+    eps_greedy_mdp_policy,
+    extended_value_iteration,
+    greedy_mdp_policy,
+    optimistic_transition,
+    play_mdp,
+    psrl_policy,
+    random_mdp_policy,
+    ucrl2_policy,
+)
+from chapter_code.rl2.ppo import PPOConfig, clipped_surrogate, evaluate, gae, train_rl2
+from chapter_code.rl2.reference import reference_rollout
+from chapter_code.rl2.tabular_mdps import MDPBatch, MDPTrials, plan, sample_mdps
+
+__all__ = [
+    "BanditPolicy", "BanditTrials", "GittinsTable", "MDPBatch", "MDPPolicy", "MDPTrials",
+    "PPOConfig", "RL2Policy", "Trajectory", "action_probabilities", "argmax_random_ties",
+    "bayes_optimal_value", "beb_policy", "clipped_surrogate", "eps_greedy_mdp_policy",
+    "eps_greedy_policy", "evaluate", "extended_value_iteration", "gae", "gittins_policy",
+    "gittins_table", "greedy_mdp_policy", "greedy_policy", "optimistic_thompson_policy",
+    "optimistic_transition", "plan", "play_bandit", "play_mdp", "policy_value", "posterior_mean",
+    "psrl_policy", "pull", "random_mdp_policy", "random_policy", "reference_rollout", "rl2_inputs",
+    "rollout", "sample_action", "sample_bandits", "sample_mdps", "thompson_policy", "train_rl2",
+    "ucb1_bonus", "ucb1_index", "ucb1_policy", "ucrl2_policy",
+]
