@@ -41,6 +41,9 @@ METHODS = ("flat", "hallway", "discovered", "random-subgoals")
 """flat Q over A; SMDP Q over A ∪ hallway options; over A ∪ options to discovered bottlenecks;
 over A ∪ options to as many randomly chosen states."""
 
+MAX_STEPS = 10_000
+"""an episode is truncated after this many primitive steps."""
+
 MINIGRID_ID = "MiniGrid-FourRooms-v0"
 MINIGRID_ACTIONS = 3
 """the MiniGrid actions a random walk uses: turn left, turn right, move forward."""
@@ -120,7 +123,7 @@ class OptionDiscoveryConfig:
     """episodes per learner"""
     walk_steps: int = 20_000
     """random-walk transitions each four-rooms learner sees before discovering bottlenecks"""
-    walk_lengths: tuple[int, ...] = (500, 1_000, 2_000, 5_000, 10_000, 20_000)
+    walk_lengths: tuple[int, ...] = (500, 1_000, 2_000, 5_000, 10_000, 20_000, 40_000)
     """prefixes of each random walk (four rooms and MiniGrid) on which discovery is scored"""
     k: int = 4
     """bottlenecks (and random subgoals) per learner"""
@@ -203,7 +206,7 @@ def run(config: OptionDiscoveryConfig, progress: ProgressFactory) -> Output:
         for method in METHODS:
             result = smdp_q_learning(mdp, [*primitive_options(mdp), *extra[method]], n_seeds=1,
                                      n_episodes=config.n_episodes, alpha=config.alpha,
-                                     epsilon=config.epsilon,
+                                     epsilon=config.epsilon, max_steps=MAX_STEPS,
                                      seed=stream(config.seed, f"learn/{i}"))
             steps[method][i] = result.steps[0]
     total = {m: steps[m].sum(axis=1) for m in METHODS}
@@ -214,6 +217,7 @@ def run(config: OptionDiscoveryConfig, progress: ProgressFactory) -> Output:
         "last_20_episodes_steps": {m: _interval(steps[m][:, -20:].mean(axis=1))
                                    for m in METHODS},
         "speedup_over_flat": {},
+        "episodes_cut_at_max_steps": {m: int((steps[m] >= MAX_STEPS).sum()) for m in METHODS},
         "discovered_minus_hallway_total_steps": _interval(
             (total["discovered"] - total["hallway"]).astype(float)),
     }
