@@ -7,12 +7,13 @@ actor-critic (AC-PG) and SARSA(0), each run of each learner on the same goal sch
 differences are paired by run. Reported: steps per episode (mean and 95% interval over runs)
 in the windows that matter, the learning curves, and the learned termination probabilities.
 
-Hyper-parameters follow the command the authors published with their four-rooms code
-(γ = 0.99, critic rate 0.5, intra-option and termination rates 0.25, ε = 0.01 for the policy
-over options, the baseline Q_Ω in the intra-option gradient, at most 1000 steps per episode)
-and its default temperature 0.01 for every Boltzmann policy (the paper's text says 0.001).
-The released intra-option step omits the factor 1/T of ∂log π/∂θ, so its rate 0.25 is our
-``lr_intra`` = 0.25 T. SARSA's rate is not given; it uses the critic's.
+Hyper-parameters follow the command the authors published with their four-rooms code (the
+``fourrooms`` folder of https://github.com/jeanharb/option_critic, where it is averaged over
+100 runs): γ = 0.99, critic rate 0.5, intra-option and termination rates 0.25, ε = 0.01 for
+the policy over options, the baseline Q_Ω in the intra-option gradient, at most 1000 steps
+per episode; and the code's default temperature 0.01 for every Boltzmann policy (the paper's
+text says 0.001). The released intra-option step omits the factor 1/T of ∂log π/∂θ, so its
+rate 0.25 is our ``lr_intra`` = 0.25 T. SARSA's rate is not given; it uses the critic's.
 """
 
 from __future__ import annotations
