@@ -1,6 +1,14 @@
 """Option-critic (Bacon, Harb & Precup 2017): options learned end to end by the intra-option
-policy gradient and the termination gradient, tabular and exact."""
+policy gradient and the termination gradient: tabular, exact, and with a shared neural encoder."""
 
+from chapter_code.option_critic.deep import (
+    DeepResult,
+    OptionCriticNetwork,
+    critic_loss,
+    deep_option_critic,
+    intra_option_policy_loss,
+    termination_loss,
+)
 from chapter_code.option_critic.exact import (
     OptionValues,
     intra_option_policy_gradient,
@@ -24,12 +32,17 @@ from chapter_code.option_critic.tabular import (
 )
 
 __all__ = [
+    "DeepResult",
     "Hyper",
+    "OptionCriticNetwork",
     "OptionValues",
     "TabularResult",
     "actor_critic",
     "actor_critic_update",
+    "critic_loss",
+    "deep_option_critic",
     "intra_option_policy_gradient",
+    "intra_option_policy_loss",
     "intra_option_policy_step",
     "option_critic",
     "option_critic_update",
@@ -41,4 +54,5 @@ __all__ = [
     "softmax",
     "termination_gradient",
     "termination_gradient_step",
+    "termination_loss",
 ]
