@@ -143,3 +143,19 @@ def test_bad_input_raises_naming_the_argument():
         MDPBaselinesConfig(opsrl_samples=(1,))
     with pytest.raises(TypeError, match="rng"):
         play_mdp(greedy_mdp_policy(), sample_mdps(2, rng), 1, 3)  # type: ignore[arg-type]
+
+
+@pytest.mark.unit
+def test_extended_value_iteration_with_no_slack_is_plain_planning_and_grows_with_it():
+    from chapter_code.rl2.mdp_baselines import extended_value_iteration
+
+    mdps = sample_mdps(3, np.random.default_rng(12))
+    zero = np.zeros(mdps.mu.shape)
+    q = extended_value_iteration(mdps.P, mdps.mu, zero, zero, HORIZON)
+    np.testing.assert_allclose(q, plan(mdps.P, mdps.mu, HORIZON), atol=1e-12)
+    wider = extended_value_iteration(mdps.P, mdps.mu, zero + 0.3, zero + 0.1, HORIZON)
+    assert np.all(wider >= q - 1e-12)
+    # with radius 2 every row may move all its mass to the best next state
+    best = extended_value_iteration(mdps.P, mdps.mu, zero + 2.0, zero, 2)
+    v1 = mdps.mu.max(axis=-1)
+    np.testing.assert_allclose(best[0], mdps.mu + v1.max(axis=-1)[:, None, None], atol=1e-12)
