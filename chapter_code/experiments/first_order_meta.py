@@ -32,6 +32,7 @@ from chapter_code.meta.networks import mlp
 from chapter_code.meta.reptile import reptile_step
 from chapter_code.meta.sinusoid import sample_points, sample_tasks
 from chapter_code.meta.supervised import meta_loss, mse_per_task
+from chapter_code.seeding import torch_stream
 from chapter_code.stats import mean_ci_metrics
 
 METHODS = ("maml", "fomaml", "reptile")
@@ -72,10 +73,10 @@ def summed_mse(
 def train_one_seed(config: FirstOrderMetaConfig, seed: int) -> dict[str, torch.nn.Module]:
     """The three methods trained from seed ``seed``'s initialisation on the same tasks."""
     models: dict[str, torch.nn.Module] = {
-        name: mlp((1, 40, 40, 1), torch.Generator().manual_seed(seed)) for name in METHODS}
+        name: mlp((1, 40, 40, 1), torch_stream(seed, "init")) for name in METHODS}
     optimizers = {name: torch.optim.Adam(models[name].parameters(), lr=config.meta_lr)
                   for name in ("maml", "fomaml")}
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch_stream(seed, "train-tasks")
     reptile = models["reptile"]
     for _ in range(config.n_iterations):
         tasks = sample_tasks(config.meta_batch, generator)
@@ -106,10 +107,10 @@ def run(config: FirstOrderMetaConfig, progress: ProgressFactory) -> Output:
     for seed in progress(range(config.seed, config.seed + config.n_seeds), desc="seeds"):
         models = train_one_seed(config, seed)
         eval_tasks = sample_tasks(config.n_eval_tasks,
-                                  torch.Generator().manual_seed(1_000_000 + seed))
+                                  torch_stream(seed, "eval-tasks"))
         for name, model in models.items():
             curve = finetune_curve(model, eval_tasks, replace(config, seed=seed),
-                                   torch.Generator().manual_seed(2_000_000 + seed))
+                                   torch_stream(seed, "finetune-points"))
             curves[name].append(curve.mean(axis=1))
     arrays = {f"curve_{name}": np.array(curves[name]) for name in METHODS}  # (n_seeds, steps+1)
     metrics: dict[str, Any] = {

@@ -18,7 +18,7 @@ import torch
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.envs.navigation import Navigation2D, sample_goals
 from chapter_code.experiments import Experiment, Output, ProgressFactory
-from chapter_code.meta.maml_rl import TRUST_REGIONS, MamlRL, adaptation_episodes
+from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
 from chapter_code.meta.policies import GaussianMLPPolicy
 from chapter_code.meta.rollout import oracle_episodes
 from chapter_code.stats import interval_metrics, mean_ci, mean_ci_metrics, ratio_of_means_ci
@@ -57,16 +57,13 @@ class MamlNavConfig:
     def __post_init__(self) -> None:
         check_int("n_iterations", self.n_iterations, minimum=2)  # for intervals over them
         check_int("meta_batch", self.meta_batch, minimum=2)
-        check_int("n_trajectories", self.n_trajectories, minimum=2)
-        check_real("inner_lr", self.inner_lr, low=0.0, low_open=True)
         if not isinstance(self.eval_lrs, tuple) or not self.eval_lrs:
             raise TypeError(f"eval_lrs must be a non-empty tuple, got {self.eval_lrs!r}")
         for lr in self.eval_lrs:
             check_real("eval_lrs[i]", lr, low=0.0, low_open=True)
         check_int("n_eval_tasks", self.n_eval_tasks, minimum=2)
-        check_real("max_kl", self.max_kl, low=0.0, low_open=True)
-        check_choice("outer", self.outer, ("trpo", "adam"))
-        check_choice("trust_region", self.trust_region, TRUST_REGIONS)
+        MamlRL.check_options(inner_lr=self.inner_lr, outer=self.outer, max_kl=self.max_kl,
+                             trust_region=self.trust_region, n_trajectories=self.n_trajectories)
         if not isinstance(self.methods, tuple) or not self.methods:
             raise TypeError(f"methods must be a non-empty tuple, got {self.methods!r}")
         for method in self.methods:

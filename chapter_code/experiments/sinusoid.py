@@ -20,6 +20,7 @@ from chapter_code.meta.maml import detached, expand_params
 from chapter_code.meta.networks import mlp
 from chapter_code.meta.sinusoid import sample_points, sample_tasks
 from chapter_code.meta.supervised import adapt_to_tasks, meta_loss, mse_per_task
+from chapter_code.seeding import torch_stream
 from chapter_code.stats import mean_ci_metrics
 
 
@@ -74,9 +75,10 @@ def finetune_curve(
 
 def run(config: SinusoidConfig, progress: ProgressFactory) -> Output:
     """Train MAML and the pretrained model; compare their fine-tuning curves."""
-    generator = torch.Generator().manual_seed(config.seed)
-    maml = mlp((1, 40, 40, 1), torch.Generator().manual_seed(config.seed))
-    pretrained = mlp((1, 40, 40, 1), torch.Generator().manual_seed(config.seed))
+    generator = torch_stream(config.seed, "train-tasks")
+    # both models start from the same weights
+    maml = mlp((1, 40, 40, 1), torch_stream(config.seed, "init"))
+    pretrained = mlp((1, 40, 40, 1), torch_stream(config.seed, "init"))
     optimizers = {"maml": torch.optim.Adam(maml.parameters(), lr=config.meta_lr),
                   "pretrained": torch.optim.Adam(pretrained.parameters(), lr=config.meta_lr)}
     losses = np.zeros((2, config.n_iterations))
@@ -92,9 +94,9 @@ def run(config: SinusoidConfig, progress: ProgressFactory) -> Output:
             loss.backward()
             optimizers[name].step()
         losses[:, i] = loss_maml.item(), loss_pre.item()
-    eval_tasks = sample_tasks(config.n_eval_tasks, torch.Generator().manual_seed(config.seed + 1))
+    eval_tasks = sample_tasks(config.n_eval_tasks, torch_stream(config.seed, "eval-tasks"))
     curves = {name: finetune_curve(model, eval_tasks, config,
-                                   torch.Generator().manual_seed(config.seed + 2))
+                                   torch_stream(config.seed, "finetune-points"))
               for name, model in (("maml", maml), ("pretrained", pretrained))}
     metrics: dict[str, Any] = {
         "mse": {name: mean_ci_metrics(curve, axis=1) for name, curve in curves.items()},

@@ -1,7 +1,8 @@
 """MAML's inner loop: differentiable gradient steps on a dict of parameters.
 
-Finn, Abbeel & Levine (2017), eq. 1: θ' = θ − α ∇_θ L_train(θ). Repeating it ``steps`` times
-and evaluating L_val(θ') gives the meta-objective of eq. 2/3. Its gradient with respect to θ is
+Finn, Abbeel & Levine (2017), §2.2: the inner step θ' = θ − α ∇_θ L_train(θ). Repeating it
+``steps`` times and evaluating L_val(θ') gives the meta-objective min_θ Σ_i L_i(θ'_i), which
+the meta-update of their eq. 1 descends. Its gradient with respect to θ is
 
     ∇_θ L_val(θ') = (I − α ∇²L_train(θ)) ∇L_val(θ')          (one step)
 
@@ -48,7 +49,8 @@ def adapt(
     steps: int = 1,
     first_order: bool = False,
 ) -> Params:
-    """Take ``steps`` gradient steps θ ← θ − α ∇L(θ) on ``loss_fn`` (Finn et al. 2017, eq. 1).
+    """Take ``steps`` gradient steps θ ← θ − α ∇L(θ) on ``loss_fn`` (Finn et al. 2017, §2.2,
+    Algorithm 1 line 6).
 
     ``params``: name -> tensor (e.g. ``dict(model.named_parameters())``, or with a leading task
     dimension from :func:`expand_params`). ``loss_fn(params)`` returns a scalar.
@@ -89,7 +91,7 @@ def expand_params(params: Mapping[str, Tensor], n_tasks: int) -> Params:
     """Give every parameter a leading task dimension of size ``n_tasks`` (a view, no copy).
 
     Back-propagating through the views sums the tasks' gradients into the shared θ, as the
-    meta-objective Σ_i L_i(θ'_i) requires (Finn et al. 2017, eq. 3).
+    meta-update of Σ_i L_i(θ'_i) requires (Finn et al. 2017, eq. 1).
     """
     params = check_params(params)
     n_tasks = check_int("n_tasks", n_tasks, minimum=1)

@@ -2,7 +2,8 @@
 stepped together.
 
 Inner step (per task i, 20 trajectories): vanilla policy gradient with the linear baseline,
-    θ'_i = θ − α ∇_θ L_i(θ),   L_i(θ) = −E[log π_θ(a|s) Â(s, a)]     (Finn et al. 2017, eq. 1)
+    θ'_i = θ − α ∇_θ L_i(θ),   L_i(θ) = −E[log π_θ(a|s) Â(s, a)]
+(Finn et al. 2017, Algorithm 3 line 7; L_i estimates the gradient of their eq. 4's loss)
 Outer step: the surrogate Σ_i E_{π_θ'_i,old}[π_θ'_i(a|s) / π_θ'_i,old(a|s) Â] of fresh episodes
 from the adapted policies, differentiated through the inner step (second order unless
 ``first_order``), and maximised by TRPO within KL ≤ 0.01 (metric: the Fisher matrix at the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -25,7 +27,7 @@ from chapter_code.meta.maml import Params, adapt, detached, expand_params
 from chapter_code.meta.networks import check_generator
 from chapter_code.meta.policies import gaussian_kl, gaussian_log_prob, task_policy
 from chapter_code.meta.rollout import Episodes, sample_episodes
-from chapter_code.meta.trpo import finite_difference_hvp, flat, hessian_vector_product, trpo_step
+from chapter_code.meta.trpo import finite_difference_hvp, flat, trpo_step
 
 Stage = tuple[Episodes, Tensor]
 TRUST_REGIONS = ("adapted", "exact", "finite-difference")
@@ -186,23 +188,37 @@ class MamlRL:
             raise TypeError(f"policy must be a torch.nn.Module, got {type(policy).__name__}")
         self.policy = policy
         self.params: Params = dict(policy.named_parameters())
-        self.inner_lr = check_real("inner_lr", inner_lr, low=0.0, low_open=True)
         self.inner_steps = check_int("inner_steps", inner_steps, minimum=0)
         if not isinstance(first_order, bool):
             raise TypeError(f"first_order must be a bool, got {first_order!r}")
         self.first_order = first_order
-        self.outer = check_choice("outer", outer, ("trpo", "adam"))
-        self.trust_region = check_choice("trust_region", trust_region, TRUST_REGIONS)
+        options = self.check_options(inner_lr=inner_lr, outer=outer, max_kl=max_kl,
+                                     trust_region=trust_region, n_trajectories=n_trajectories)
+        self.inner_lr, self.outer = options["inner_lr"], options["outer"]
+        self.max_kl, self.trust_region = options["max_kl"], options["trust_region"]
+        self.n_trajectories = options["n_trajectories"]
         self.finite_difference_eps = check_real("finite_difference_eps", finite_difference_eps,
                                                 low=0.0, low_open=True)
-        self.max_kl = check_real("max_kl", max_kl, low=0.0, low_open=True)
         self.gamma = check_real("gamma", gamma, low=0.0, high=1.0)
-        self.n_trajectories = check_int("n_trajectories", n_trajectories, minimum=2)
         self.squared_reward = squared_reward
         self.optimizer = (torch.optim.Adam(self.params.values(),
                                            lr=check_real("outer_lr", outer_lr, low=0.0,
                                                          low_open=True))
                           if self.outer == "adam" else None)
+
+    @staticmethod
+    def check_options(
+        *, inner_lr: float, outer: str, max_kl: float, trust_region: str, n_trajectories: int
+    ) -> dict[str, Any]:
+        """Validate the options an experiment's config passes on to the learner (the one
+        place they are checked); returns them as validated."""
+        return {
+            "inner_lr": check_real("inner_lr", inner_lr, low=0.0, low_open=True),
+            "outer": check_choice("outer", outer, ("trpo", "adam")),
+            "max_kl": check_real("max_kl", max_kl, low=0.0, low_open=True),
+            "trust_region": check_choice("trust_region", trust_region, TRUST_REGIONS),
+            "n_trajectories": check_int("n_trajectories", n_trajectories, minimum=2),
+        }
 
     def outer_objective(self, goals: Tensor, generator: torch.Generator) -> OuterObjective:
         """Sample, adapt and sample again on the tasks ``goals`` (n_tasks, 2); return the outer
@@ -253,12 +269,18 @@ class MamlRL:
         the other metrics (TRPO then differentiates ``objective.kl`` twice)."""
         if self.trust_region != "finite-difference":
             return None
+        return finite_difference_hvp(self.kl_gradient(objective), list(self.params.values()),
+                                     base_eps=self.finite_difference_eps)
+
+    def kl_gradient(self, objective: OuterObjective) -> Callable[[], Tensor]:
+        """A function returning ∇_θ KL(θ'(θ)) (flattened) on the objective's episodes at the
+        learner's current θ: what finite differences of the paper's metric perturb."""
         leaves = list(self.params.values())
 
-        def kl_gradient() -> Tensor:
+        def gradient() -> Tensor:
             return flat(torch.autograd.grad(objective.evaluate(self.params)[1], leaves))
 
-        return finite_difference_hvp(kl_gradient, leaves, base_eps=self.finite_difference_eps)
+        return gradient
 
     def meta_step(self, goals: Tensor, generator: torch.Generator) -> MetaStepInfo:
         """One meta-iteration on the tasks ``goals`` (n_tasks, 2): :meth:`outer_objective`,
@@ -279,30 +301,3 @@ class MamlRL:
             return_before=float(first.returns.mean()), return_after=float(valid.returns.mean()),
             env_steps=sum(ep.n_steps for ep, _ in stages) + valid.n_steps,
             seconds=time.perf_counter() - start, kl=kl)
-
-
-def finite_difference_metric_error(
-    learner: MamlRL, goals: Tensor, generator: torch.Generator, base_eps: Sequence[float]
-) -> list[float]:
-    """Relative error ‖H̃v − Hv‖ / ‖Hv‖ of rllab's finite-difference products H̃v
-    (:func:`~chapter_code.meta.trpo.finite_difference_hvp`, one per ``base_eps``) against the
-    exact products Hv of the paper's metric JᵀFJ (the KL's Hessian in θ through the
-    adaptation), at the learner's θ on one meta-batch, for v the surrogate's gradient (the
-    first direction conjugate gradient multiplies). Computed in the policy's dtype."""
-    if not isinstance(learner, MamlRL):
-        raise TypeError(f"learner must be a MamlRL, got {type(learner).__name__}")
-    base_eps = [check_real(f"base_eps[{j}]", eps, low=0.0, low_open=True)
-                for j, eps in enumerate(base_eps)]
-    objective = learner.outer_objective(goals, generator)
-    leaves = list(learner.params.values())
-    v = flat(torch.autograd.grad(objective.loss, leaves))
-
-    def kl_gradient() -> Tensor:
-        return flat(torch.autograd.grad(objective.evaluate(learner.params)[1], leaves))
-
-    exact = hessian_vector_product(objective.evaluate(learner.params)[1], leaves)(v)
-    errors = []
-    for eps in base_eps:
-        approx = finite_difference_hvp(kl_gradient, leaves, base_eps=eps)(v)
-        errors.append(float((approx - exact).norm() / exact.norm()))
-    return errors

@@ -40,6 +40,26 @@ class GaussianMLPPolicy(nn.Module):
         mean = self.mean(obs)
         return mean, self.log_std.expand_as(mean)
 
+    def task_forward(self, params: Mapping[str, Tensor], obs: Tensor) -> tuple[Tensor, Tensor]:
+        """:meth:`forward` with task i's parameters on task i's observations, for every task
+        at once: ``params`` name -> (n_tasks, ...), ``obs`` (n_tasks, ..., obs_dim).
+
+        Explicit batched matrix products over the task dimension (``torch.baddbmm``): the same
+        function as :func:`~chapter_code.meta.maml.batched_call`, much cheaper per call than
+        ``vmap``.
+        """
+        params = check_params(params)
+        x = obs.reshape(obs.shape[0], -1, obs.shape[-1])
+        for name, layer in self.mean.named_children():
+            if isinstance(layer, nn.Linear):
+                x = torch.baddbmm(params[f"mean.{name}.bias"][:, None, :], x,
+                                  params[f"mean.{name}.weight"].transpose(1, 2))
+            else:
+                x = layer(x)
+        mean = x.reshape(*obs.shape[:-1], x.shape[-1])
+        log_std = params["log_std"].reshape(obs.shape[0], *[1] * (mean.ndim - 2), -1)
+        return mean, log_std.expand_as(mean)
+
 
 def gaussian_log_prob(mean: Tensor, log_std: Tensor, action: Tensor) -> Tensor:
     """log N(a; μ, diag σ²), summed over the last (action) dimension."""
@@ -60,24 +80,15 @@ def task_policy(
     """``(mean, log_std)`` of π_{θ_i} on task i's observations for every task i at once:
     ``params`` name -> (n_tasks, ...), ``obs`` (n_tasks, ..., obs_dim).
 
-    A :class:`GaussianMLPPolicy` is evaluated with explicit batched matrix products over the
-    task dimension (``torch.baddbmm``), which is much cheaper per call than ``vmap``; any other
-    policy goes through :func:`batched_call`. Both compute the same function.
+    A policy that defines its own batched ``task_forward(params, obs)`` (as
+    :class:`GaussianMLPPolicy` does) is evaluated with it; any other goes through the generic
+    :func:`~chapter_code.meta.maml.batched_call` (``torch.func.vmap``).
     """
-    if not isinstance(policy, GaussianMLPPolicy):
-        mean, log_std = batched_call(policy, params, obs)
-        return mean, log_std
-    params = check_params(params)
-    x = obs.reshape(obs.shape[0], -1, obs.shape[-1])
-    for name, layer in policy.mean.named_children():
-        if isinstance(layer, nn.Linear):
-            x = torch.baddbmm(params[f"mean.{name}.bias"][:, None, :], x,
-                              params[f"mean.{name}.weight"].transpose(1, 2))
-        else:
-            x = layer(x)
-    mean = x.reshape(*obs.shape[:-1], x.shape[-1])
-    log_std = params["log_std"].reshape(obs.shape[0], *[1] * (mean.ndim - 2), -1)
-    return mean, log_std.expand_as(mean)
+    task_forward = getattr(policy, "task_forward", None)
+    if callable(task_forward):
+        return task_forward(params, obs)
+    mean, log_std = batched_call(policy, params, obs)
+    return mean, log_std
 
 
 def task_log_prob(

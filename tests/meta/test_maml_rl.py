@@ -5,14 +5,13 @@ import torch
 
 from chapter_code.envs import Navigation2D
 from chapter_code.envs.navigation import sample_goals
-from chapter_code.meta import batched_call, expand_params
+from chapter_code.meta import batched_call, expand_params, finite_difference_metric_error
 from chapter_code.meta.baselines import baseline_features, discounted_returns, linear_baseline
 from chapter_code.meta.maml_rl import (
     RELEASED_BASE_EPS,
     RLLAB_DEFAULT_BASE_EPS,
     MamlRL,
     adaptation_episodes,
-    finite_difference_metric_error,
 )
 from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_kl, task_policy
 from chapter_code.meta.rollout import rollout
@@ -43,12 +42,36 @@ def test_vectorised_rollout_equals_a_loop_over_tasks():
 
 
 @pytest.mark.unit
+def test_a_policy_without_its_own_batched_forward_goes_through_vmap():
+    class Plain(torch.nn.Module):  # a Gaussian policy that defines no task_forward
+        def __init__(self) -> None:
+            super().__init__()
+            self.mean = torch.nn.Linear(2, 2)
+            self.log_std = torch.nn.Parameter(torch.zeros(2))
+
+        def forward(self, obs):
+            mean = self.mean(obs)
+            return mean, self.log_std.expand_as(mean)
+
+    plain = Plain()
+    with torch.no_grad():  # fixed weights: the layer's random initialisation plays no part
+        plain.mean.weight.copy_(torch.tensor([[1.0, -2.0], [0.5, 3.0]]))
+        plain.mean.bias.copy_(torch.tensor([0.1, -0.2]))
+    params = expand_params(dict(plain.named_parameters()), 3)
+    obs = torch.randn((3, 4, 2), generator=torch.Generator().manual_seed(1))
+    mean, log_std = task_policy(plain, params, obs)
+    torch.testing.assert_close(mean, plain(obs)[0])
+    torch.testing.assert_close(log_std, torch.zeros(3, 4, 2))
+
+
+@pytest.mark.unit
 def test_batched_matmul_policy_equals_vmap_with_its_gradient():
     policy = _policy()
     obs = torch.randn((3, 4, 5, 2), generator=torch.Generator().manual_seed(1))
     params = {k: (v.detach() + 0.1 * torch.arange(3.0).reshape(3, *[1] * v.ndim))
               .requires_grad_(True) for k, v in policy.named_parameters()}
     fast, slow = task_policy(policy, params, obs), batched_call(policy, params, obs)
+    torch.testing.assert_close(fast, policy.task_forward(params, obs))
     for a, b in zip(fast, slow, strict=True):
         torch.testing.assert_close(a, b)
     grads = [torch.autograd.grad((out[0] ** 2).sum() + out[1].sum(), list(params.values()))
