@@ -1,0 +1,28 @@
+"""Skills without rewards: DIAYN (Eysenbach et al. 2018) and VIC (Gregor et al. 2016)."""
+
+from chapter_code.skills.diayn import (
+    SkillResult,
+    best_prior,
+    diayn_reward,
+    discriminator_step,
+    exact_mutual_information_bits,
+    log_softmax,
+    skill_state_distributions,
+    train_skills,
+)
+from chapter_code.skills.soft_q import soft_policy, soft_q_target, soft_q_update, soft_value
+
+__all__ = [
+    "SkillResult",
+    "best_prior",
+    "diayn_reward",
+    "discriminator_step",
+    "exact_mutual_information_bits",
+    "log_softmax",
+    "skill_state_distributions",
+    "soft_policy",
+    "soft_q_target",
+    "soft_q_update",
+    "soft_value",
+    "train_skills",
+]
