@@ -7,6 +7,7 @@ from chapter_code.skills.diayn import (
     discriminator_step,
     exact_mutual_information_bits,
     log_softmax,
+    sample_skill_paths,
     skill_state_distributions,
     train_skills,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "discriminator_step",
     "exact_mutual_information_bits",
     "log_softmax",
+    "sample_skill_paths",
     "skill_state_distributions",
     "soft_policy",
     "soft_q_target",

@@ -200,6 +200,30 @@ def train_skills(
                        reward=total, method=method, alpha=alpha)
 
 
+def sample_skill_paths(
+    mdp: TabularMDP, result: SkillResult, start: int, horizon: int, n_paths: int,
+    seed: SeedLike = 0,
+) -> np.ndarray:
+    """``n_paths`` runs of every learned skill's soft policy from ``start``: the states visited,
+    (K, n_paths, horizon + 1), the first column ``start`` (a run that reaches a terminal state
+    stays there)."""
+    if not isinstance(mdp, TabularMDP):
+        raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
+    horizon = check_int("horizon", horizon, minimum=1)
+    n_paths = check_int("n_paths", n_paths, minimum=1)
+    rng = as_generator(seed)
+    policy = soft_policy(result.Q, result.alpha)  # (K, S, A)
+    K = policy.shape[0]
+    paths = np.zeros((K, n_paths, horizon + 1), dtype=np.int64)
+    paths[:, :, 0] = start
+    for t in range(horizon):
+        s = paths[:, :, t]
+        cdf = np.cumsum(policy[np.arange(K)[:, None], s], axis=-1)  # (K, n, A)
+        a = np.minimum((rng.random(s.shape)[..., None] >= cdf).sum(axis=-1), mdp.n_actions - 1)
+        paths[:, :, t + 1] = mdp.step(s, a, rng)[0]
+    return paths
+
+
 def skill_state_distributions(
     mdp: TabularMDP, policy: np.ndarray, start: int, horizon: int, *, final_only: bool
 ) -> np.ndarray:

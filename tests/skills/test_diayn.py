@@ -13,6 +13,7 @@ from chapter_code.skills import (
     discriminator_step,
     exact_mutual_information_bits,
     log_softmax,
+    sample_skill_paths,
     skill_state_distributions,
     soft_policy,
     soft_q_target,
@@ -173,3 +174,19 @@ def test_bad_input_raises_clear_errors():
         skill_state_distributions(mdp, np.ones((2, 3, 4)), 0, 3, final_only=True)
     with pytest.raises(ValueError, match="state_given_skill must be"):
         exact_mutual_information_bits(np.array([0.5, 0.5]), np.ones((2, 3)))
+
+
+@pytest.mark.unit
+def test_sampled_skill_paths_follow_the_dynamics_and_match_the_exact_distribution():
+    mdp = four_rooms(None, slip=0.2)
+    start = mdp.index[(3, 3)]
+    result = train_skills(mdp, 2, n_episodes=20, horizon=5, start=start, seed=6)
+    paths = sample_skill_paths(mdp, result, start, 5, 4000, seed=7)
+    assert paths.shape == (2, 4000, 6) and (paths[:, :, 0] == start).all()
+    for s, t in zip(paths[:, :, :-1].ravel(), paths[:, :, 1:].ravel(), strict=True):
+        assert mdp.P[s, :, t].max() > 0
+    exact = skill_state_distributions(mdp, soft_policy(result.Q, result.alpha), start, 5,
+                                      final_only=True)
+    empirical = np.stack([np.bincount(paths[z, :, -1], minlength=mdp.n_states) / 4000
+                          for z in range(2)])
+    np.testing.assert_allclose(empirical, exact, atol=0.03)
