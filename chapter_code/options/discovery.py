@@ -17,8 +17,8 @@ are removed fall apart into regions (the rooms); a subgoal option per region and
 bottleneck takes the agent there, built as Sutton, Precup & Singh (1999, §3.1) built their
 hallway options.
 
-The normalised cut of Shi & Malik (2000), the clustering behind Menache, Shimkin &
-Mannor's Q-Cut (2002) and Şimşek, Wolfe & Barto's L-Cut (2005), is here too
+The normalised cut of Shi & Malik (2000), the clustering behind Menache, Mannor &
+Shimkin's Q-Cut (2002) and Şimşek, Wolfe & Barto's L-Cut (2005), is here too
 (:func:`normalized_cut_clusters`): an independent view of the same structure, which cuts the
 graph at the same passages.
 """
