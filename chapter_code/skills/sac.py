@@ -108,7 +108,8 @@ class SkillActor(nn.Module):
 class PointSkills:
     """What :func:`train_point_skills` learned and recorded: the networks, the discriminator's
     accuracy on each update's batch (n_updates,), the pseudo-reward's batch mean (n_updates,),
-    and the final runs of every skill, ``paths`` (K, n_paths, horizon + 1, 2)."""
+    the final runs of every skill, ``paths`` (K, n_paths, horizon + 1, 2), and the final
+    temperature ``alpha``."""
 
     actor: SkillActor
     discriminator: nn.Sequential
@@ -116,6 +117,7 @@ class PointSkills:
     reward: np.ndarray
     paths: np.ndarray
     n_skills: int
+    alpha: float
 
 
 def _onehot(z: Tensor, n_skills: int) -> Tensor:
@@ -147,6 +149,7 @@ def train_point_skills(
     lr: float = 3e-3,
     gamma: float = 0.99,
     alpha: float = 0.1,
+    learn_alpha: bool = False,
     tau: float = 0.01,
     warmup: int = 1000,
     seed: int = 0,
@@ -156,7 +159,9 @@ def train_point_skills(
     ``warmup`` stored transitions, by one update of the discriminator (cross-entropy on the
     replayed (s', z)), the two critics (toward :func:`sac_soft_target` with the DIAYN reward),
     the actor and the target critics (Polyak rate ``tau``). The prior is uniform and α fixed,
-    as in DIAYN. Weights and noise from named torch streams of ``seed``."""
+    as in DIAYN; ``learn_alpha`` instead starts α at ``alpha`` and descends
+    :func:`temperature_loss` with the target entropy -dim(A) = -2, as SAC does. Weights and
+    noise from named torch streams of ``seed``."""
     n_skills = check_int("n_skills", n_skills, minimum=2)
     n_iterations = check_int("n_iterations", n_iterations, minimum=1)
     n_envs = check_int("n_envs", n_envs, minimum=1)
@@ -164,7 +169,9 @@ def train_point_skills(
     hidden = check_int("hidden", hidden, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     check_real("lr", lr, low=0.0, low_open=True)
-    check_real("alpha", alpha, low=0.0)
+    check_real("alpha", alpha, low=0.0, low_open=learn_alpha)
+    if not isinstance(learn_alpha, bool):
+        raise TypeError(f"learn_alpha must be a bool, got {learn_alpha!r}")
     check_real("tau", tau, low=0.0, high=1.0, low_open=True)
     warmup = check_int("warmup", warmup, minimum=batch_size)
     init = torch_stream(seed, "weights")
@@ -180,6 +187,8 @@ def train_point_skills(
     opt_actor = torch.optim.Adam(actor.parameters(), lr=lr)
     opt_critic = torch.optim.Adam(critics.parameters(), lr=lr)
     opt_disc = torch.optim.Adam(discriminator.parameters(), lr=lr)
+    log_alpha = torch.tensor(math.log(alpha) if learn_alpha else 0.0, requires_grad=learn_alpha)
+    opt_alpha = torch.optim.Adam([log_alpha], lr=lr)
     capacity = n_iterations * n_envs
     buf_s = torch.zeros(capacity, 2)
     buf_z = torch.zeros(capacity, dtype=torch.long)
@@ -234,9 +243,16 @@ def train_point_skills(
         opt_actor.zero_grad()
         loss_pi.backward()
         opt_actor.step()
+        if learn_alpha:
+            loss_alpha = temperature_loss(log_alpha, logp, -2.0)
+            opt_alpha.zero_grad()
+            loss_alpha.backward()
+            opt_alpha.step()
+            alpha = float(log_alpha.exp())
         with torch.no_grad():
             for target, source in zip(targets.parameters(), critics.parameters(), strict=True):
                 target.mul_(1.0 - tau).add_(tau * source)
     paths = skill_runs(actor, n_skills, 10, horizon, torch_stream(seed, "runs"))
     return PointSkills(actor=actor, discriminator=discriminator, accuracy=np.array(accuracy),
-                       reward=np.array(mean_reward), paths=paths.numpy(), n_skills=n_skills)
+                       reward=np.array(mean_reward), paths=paths.numpy(), n_skills=n_skills,
+                       alpha=alpha)

@@ -90,9 +90,21 @@ def test_training_is_deterministic_and_records_every_update():
 
 
 @pytest.mark.unit
+def test_learned_temperature_moves_by_its_loss_and_fixed_one_stays():
+    torch.set_num_threads(1)
+    kwargs = dict(n_iterations=20, n_envs=4, horizon=5, hidden=8, batch_size=16, warmup=16,
+                  seed=3)
+    assert train_point_skills(2, alpha=0.1, **kwargs).alpha == 0.1
+    learned = train_point_skills(2, alpha=0.1, learn_alpha=True, **kwargs)
+    assert learned.alpha != 0.1 and learned.alpha > 0
+
+
+@pytest.mark.unit
 def test_bad_input_raises_clear_errors():
     with pytest.raises(ValueError, match="n_skills must be an integer >= 2"):
         train_point_skills(1)
+    with pytest.raises(TypeError, match="learn_alpha must be a bool"):
+        train_point_skills(2, learn_alpha=1)
     with pytest.raises(ValueError, match="warmup must be an integer >= 128"):
         train_point_skills(2, warmup=10)
     with pytest.raises(ValueError, match="state and action must have one shape"):
