@@ -248,7 +248,7 @@ def train_point_skills(
             opt_alpha.zero_grad()
             loss_alpha.backward()
             opt_alpha.step()
-            alpha = float(log_alpha.exp())
+            alpha = float(log_alpha.detach().exp())
         with torch.no_grad():
             for target, source in zip(targets.parameters(), critics.parameters(), strict=True):
                 target.mul_(1.0 - tau).add_(tau * source)
