@@ -204,21 +204,10 @@ def simulator(env: Any, *, max_steps: int | None = None) -> Simulator:
         spec = getattr(env, "spec", None)
         max_steps = getattr(spec, "max_episode_steps", None) or 10_000
     max_steps = check_int("max_steps", max_steps, minimum=1)
-    S, A = len(model), len(model[0])
-    K = max(len(model[s][a]) for s in range(S) for a in range(A))
-    succ = np.zeros((S, A, K), dtype=np.int64)
-    cdf = np.full((S, A, K), 2.0)
-    reward = np.zeros((S, A, K))
-    done = np.zeros((S, A, K), dtype=bool)
-    for s in range(S):
-        for a in range(A):
-            outcomes = model[s][a]
-            cdf[s, a, :len(outcomes)] = np.cumsum(np.asarray([o[0] for o in outcomes]))
-            for j, (_, s_next, r, d) in enumerate(outcomes):
-                succ[s, a, j], reward[s, a, j], done[s, a, j] = s_next, r, d
+    outcomes = [[model[s][a] for a in range(len(model[s]))] for s in range(len(model))]
     fickle = bool(getattr(base, "fickle_passenger", False))
-    return Simulator(succ, cdf, reward, done, np.cumsum(np.asarray(start, dtype=float)), fickle,
-                     float(getattr(base, "fickle_probability", 0.0)), max_steps)
+    return Simulator(*_outcome_tables(outcomes), np.cumsum(np.asarray(start, dtype=float)),
+                     fickle, float(getattr(base, "fickle_probability", 0.0)), max_steps)
 
 
 def simulator_from_mdp(mdp: TabularMDP, start: int, *, max_steps: int = 10_000) -> Simulator:
@@ -229,23 +218,35 @@ def simulator_from_mdp(mdp: TabularMDP, start: int, *, max_steps: int = 10_000) 
     start = check_int("start", start, minimum=0)
     if start >= mdp.n_states or mdp.terminal[start]:
         raise ValueError(f"start must be a non-terminal state in [0, {mdp.n_states}), got {start}")
-    S, A = mdp.n_states, mdp.n_actions
-    K = int((mdp.P > 0).sum(axis=2).max())
+    outcomes = [[[(float(mdp.P[s, a, n]), int(n), float(mdp.R_transition[s, a, n]),
+                   bool(mdp.terminal[n]))
+                  for n in np.flatnonzero(mdp.P[s, a] > 0)] for a in range(mdp.n_actions)]
+                for s in range(mdp.n_states)]
+    start_cdf = np.zeros(mdp.n_states)
+    start_cdf[start:] = 1.0
+    return Simulator(*_outcome_tables(outcomes), start_cdf, False, 0.0,
+                     check_int("max_steps", max_steps, minimum=1))
+
+
+def _outcome_tables(
+    outcomes: list[list[list[tuple[float, int, float, bool]]]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``outcomes[s][a]``, a list of (probability, s', reward, done) in sampling order, as the
+    padded tables ``succ``, ``cdf``, ``reward``, ``done`` (S, A, K) of a :class:`Simulator`
+    (padding: cdf 2, never drawn)."""
+    S, A = len(outcomes), len(outcomes[0])
+    K = max(len(outcomes[s][a]) for s in range(S) for a in range(A))
     succ = np.zeros((S, A, K), dtype=np.int64)
     cdf = np.full((S, A, K), 2.0)
     reward = np.zeros((S, A, K))
     done = np.zeros((S, A, K), dtype=bool)
     for s in range(S):
         for a in range(A):
-            nxt = np.flatnonzero(mdp.P[s, a] > 0)
-            succ[s, a, :len(nxt)] = nxt
-            cdf[s, a, :len(nxt)] = np.cumsum(mdp.P[s, a, nxt])
-            reward[s, a, :len(nxt)] = mdp.R_transition[s, a, nxt]
-            done[s, a, :len(nxt)] = mdp.terminal[nxt]
-    start_cdf = np.zeros(S)
-    start_cdf[start:] = 1.0
-    return Simulator(succ, cdf, reward, done, start_cdf, False, 0.0,
-                     check_int("max_steps", max_steps, minimum=1))
+            listed = outcomes[s][a]
+            cdf[s, a, :len(listed)] = np.cumsum(np.asarray([o[0] for o in listed], dtype=float))
+            for j, (_, s_next, r, d) in enumerate(listed):
+                succ[s, a, j], reward[s, a, j], done[s, a, j] = s_next, r, d
+    return succ, cdf, reward, done
 
 
 @numba.njit(cache=True, inline="always")
