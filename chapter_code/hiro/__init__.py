@@ -1,0 +1,19 @@
+"""HIRO (Nachum et al. 2018): two TD3 levels, a manager that sets goals every c steps and a
+worker that reaches them, with the manager's stored goals relabelled by the off-policy
+correction."""
+
+from chapter_code.hiro.correction import (
+    candidate_goals,
+    goal_transition,
+    intrinsic_reward,
+    off_policy_correction,
+    relabel_score,
+)
+
+__all__ = [
+    "candidate_goals",
+    "goal_transition",
+    "intrinsic_reward",
+    "off_policy_correction",
+    "relabel_score",
+]
