@@ -26,6 +26,8 @@ class RL2MDPConfig(PPOConfig):
 
     episodes: int = 10
     """n, episodes of 10 steps per trial"""
+    reward_scale: float = 0.1
+    """rewards are multiplied by this in PPO's targets only (returns of ~100 per trial)"""
     eval_trials: int = 1000
     """fresh MDPs the trained policy is scored on"""
 

@@ -74,6 +74,10 @@ class PPOConfig:
     """value loss weight"""
     max_grad_norm: float = 1.0
     """gradient-norm clip"""
+    reward_scale: float = 1.0
+    """rewards are multiplied by this in the advantages and value targets only (the agent's
+    inputs and the reported scores are unscaled); keeps the value loss from dominating the
+    clipped gradient when trial returns are large"""
     seed: int = 0
     """seed of the initial weights, the training tasks and the action draws"""
 
@@ -93,6 +97,7 @@ class PPOConfig:
         check_real("entropy_coef", self.entropy_coef, low=0.0)
         check_real("value_coef", self.value_coef, low=0.0)
         check_real("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
+        check_real("reward_scale", self.reward_scale, low=0.0, low_open=True)
         check_int("seed", self.seed, minimum=0)
 
 
@@ -100,7 +105,7 @@ def ppo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Traje
                config: PPOConfig, generator: torch.Generator) -> None:
     """``config.epochs`` passes of minibatch PPO over the trials of ``batch``; each minibatch is
     a set of whole trials, re-run through the GRU from h = 0."""
-    rewards = torch.from_numpy(batch.rewards).to(batch.values.dtype)
+    rewards = config.reward_scale * torch.from_numpy(batch.rewards).to(batch.values.dtype)
     advantages, returns = gae(rewards, batch.values, config.gamma, config.lam)
     advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
     actions = torch.from_numpy(batch.actions)

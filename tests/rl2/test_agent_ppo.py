@@ -145,3 +145,5 @@ def test_bad_input_raises_naming_the_argument():
         PPOConfig(tasks_per_batch=4, minibatches=8)
     with pytest.raises(ValueError, match="lam"):
         PPOConfig(lam=1.5)
+    with pytest.raises(ValueError, match="reward_scale"):
+        PPOConfig(reward_scale=0.0)
