@@ -9,8 +9,26 @@ from chapter_code.hiro.correction import (
     off_policy_correction,
     relabel_score,
 )
+from chapter_code.hiro.td3 import (
+    TD3,
+    Batch,
+    StackedMLP,
+    TD3Config,
+    clipped_double_q_target,
+    is_policy_step,
+    smoothed_target_action,
+    soft_update,
+)
 
 __all__ = [
+    "TD3",
+    "Batch",
+    "StackedMLP",
+    "TD3Config",
+    "clipped_double_q_target",
+    "is_policy_step",
+    "smoothed_target_action",
+    "soft_update",
     "candidate_goals",
     "goal_transition",
     "intrinsic_reward",
