@@ -26,9 +26,15 @@ import numpy as np
 from chapter_code._checks import check_int, check_real
 from chapter_code.envs.four_rooms import G1, HALLWAY_CELLS, MOVES, FourRooms, four_rooms
 from chapter_code.experiments import Experiment, Output, ProgressFactory
-from chapter_code.option_critic import actor_critic, option_critic, sarsa, sigmoid
+from chapter_code.option_critic import (
+    actor_critic,
+    check_hyper_parameters,
+    option_critic,
+    sarsa,
+    sigmoid,
+)
 from chapter_code.seeding import stream
-from chapter_code.stats import mean_ci
+from chapter_code.stats import interval_metrics, mean_ci
 
 NEW_GOALS = ((8, 7), (8, 8), (8, 9), (8, 10), (8, 11), (9, 7), (9, 8), (9, 9), (9, 10), (9, 11),
              (10, 6), (10, 7), (10, 8), (10, 9), (10, 10), (10, 11),
@@ -83,12 +89,9 @@ class OptionCriticConfig:
                              f"({self.episodes_before}, {self.episodes_after}), got {window}")
         check_real("slip", self.slip, low=0.0, high=1.0)
         check_real("gamma", self.gamma, low=0.0, high=1.0, high_open=True)
-        check_real("alpha", self.alpha, low=0.0, high=1.0, low_open=True)
-        check_real("lr_intra", self.lr_intra, low=0.0)
-        check_real("lr_term", self.lr_term, low=0.0)
-        check_real("epsilon", self.epsilon, low=0.0, high=1.0)
-        check_real("temperature", self.temperature, low=0.0, low_open=True)
-        check_real("xi", self.xi)
+        check_hyper_parameters(alpha=self.alpha, lr_intra=self.lr_intra, lr_term=self.lr_term,
+                               temperature=self.temperature, xi=self.xi, baseline=True,
+                               epsilon=self.epsilon, gamma=self.gamma)
         check_int("max_steps", self.max_steps, minimum=1)
         check_int("seed", self.seed, minimum=0)
 
@@ -118,12 +121,6 @@ def near_hallways(mdp: FourRooms) -> np.ndarray:
     return near
 
 
-def _interval(samples: np.ndarray) -> dict[str, float]:
-    mean, low, high = mean_ci(samples)
-    return {"mean": round(float(mean), 4), "low": round(float(low), 4),
-            "high": round(float(high), 4)}
-
-
 def run(config: OptionCriticConfig, progress: ProgressFactory) -> Output:
     """Train the four learners on the same goal schedules and summarise steps per episode."""
     tasks = transfer_tasks(config.slip, config.gamma)
@@ -149,29 +146,30 @@ def run(config: OptionCriticConfig, progress: ProgressFactory) -> Output:
                                     seed=rng)
     before, w = config.episodes_before, config.window
     windows = {"first": slice(0, w), "before_move": slice(before - w, before),
-               "after_move": slice(before, before + w), "last": slice(-w, None)}
+               "after_move": slice(before, before + w), "last": slice(-w, None),
+               "phase_1": slice(0, before), "phase_2": slice(before, None)}
     near = near_hallways(tasks[0])
     metrics: dict[str, Any] = {"n_runs": config.n_runs}
     arrays: dict[str, np.ndarray] = {"new_goal": schedule[:, -1] - 1}
     for method, result in results.items():
         steps = result.steps.astype(float)
-        entry: dict[str, Any] = {f"steps_{name}": _interval(steps[:, cut].mean(axis=1))
-                                 for name, cut in windows.items()}
-        entry["steps_phase_1"] = _interval(steps[:, :before].mean(axis=1))
-        entry["steps_phase_2"] = _interval(steps[:, before:].mean(axis=1))
+        entry: dict[str, Any] = {"steps": {
+            name: interval_metrics(mean_ci(steps[:, cut].mean(axis=1)))
+            for name, cut in windows.items()}}
         after = steps[:, windows["after_move"]].mean(axis=1)
         entry["after_move_minus"] = {
-            other: _interval(after - results[other].steps[:, windows["after_move"]].mean(axis=1))
+            other: interval_metrics(mean_ci(
+                after - results[other].steps[:, windows["after_move"]].mean(axis=1)))
             for other in METHODS if other != method}
         mean, low, high = mean_ci(steps)
         arrays[f"steps_{method}"] = np.stack([mean, low, high])
         if method.startswith("option_critic"):
             beta = np.vectorize(sigmoid)(result.tables["vartheta"])  # (n_runs, O, S)
             per_state = beta.mean(axis=1)
-            entry["beta_near_minus_far"] = _interval(per_state[:, near].mean(axis=1)
-                                                     - per_state[:, ~near].mean(axis=1))
+            entry["beta_near_minus_far"] = interval_metrics(mean_ci(
+                per_state[:, near].mean(axis=1) - per_state[:, ~near].mean(axis=1)))
             duration = steps[:, -w:] / (result.switches[:, -w:] + 1)
-            entry["option_duration_last"] = _interval(duration.mean(axis=1))
+            entry["option_duration_last"] = interval_metrics(mean_ci(duration.mean(axis=1)))
             arrays[f"beta_mean_{method}"] = per_state.mean(axis=0)
             arrays[f"beta_run0_{method}"] = beta[0]
         metrics[method] = entry

@@ -242,8 +242,13 @@ class TabularResult:
     tables: dict[str, np.ndarray]
 
 
-def _hyper(*, alpha: float, lr_intra: float, lr_term: float, temperature: float, xi: float,
-           baseline: bool, epsilon: float, gamma: float) -> Hyper:
+def check_hyper_parameters(*, alpha: float, lr_intra: float, lr_term: float,
+                           temperature: float, xi: float, baseline: bool, epsilon: float,
+                           gamma: float) -> Hyper:
+    """The learners' settings checked (``ValueError``/``TypeError`` naming the argument) and
+    bundled as a :class:`Hyper`: ``alpha`` in (0, 1], ``lr_intra`` and ``lr_term`` ≥ 0,
+    ``temperature`` > 0, ``xi`` real, ``baseline`` a bool, ``epsilon`` and ``gamma`` in [0, 1].
+    Experiments call it to validate their configs."""
     if not isinstance(baseline, bool):
         raise TypeError(f"baseline must be a bool, got {baseline!r}")
     return Hyper(alpha=check_real("alpha", alpha, low=0.0, high=1.0, low_open=True),
@@ -253,7 +258,7 @@ def _hyper(*, alpha: float, lr_intra: float, lr_term: float, temperature: float,
                  xi=check_real("xi", xi),
                  baseline=baseline,
                  epsilon=check_real("epsilon", epsilon, low=0.0, high=1.0),
-                 gamma=gamma)
+                 gamma=check_real("gamma", gamma, low=0.0, high=1.0))
 
 
 def option_critic(
@@ -291,8 +296,9 @@ def option_critic(
     max_steps = check_int("max_steps", max_steps, minimum=1)
     termination_init = check_real("termination_init", termination_init)
     stacked, gamma = _stack_tasks(task_list)
-    hyper = _hyper(alpha=alpha, lr_intra=lr_intra, lr_term=lr_term, temperature=temperature,
-                   xi=xi, baseline=baseline, epsilon=epsilon, gamma=gamma)
+    hyper = check_hyper_parameters(alpha=alpha, lr_intra=lr_intra, lr_term=lr_term,
+                                   temperature=temperature, xi=xi, baseline=baseline,
+                                   epsilon=epsilon, gamma=gamma)
     n_runs, n_episodes = schedule.shape
     S, A = task_list[0].n_states, task_list[0].n_actions
     Q_U = np.zeros((n_runs, S, n_options, A))
@@ -326,8 +332,9 @@ def actor_critic(
     schedule = _check_schedule(schedule, len(task_list))
     max_steps = check_int("max_steps", max_steps, minimum=1)
     stacked, gamma = _stack_tasks(task_list)
-    hyper = _hyper(alpha=alpha, lr_intra=lr_intra, lr_term=0.0, temperature=temperature,
-                   xi=0.0, baseline=baseline, epsilon=0.0, gamma=gamma)
+    hyper = check_hyper_parameters(alpha=alpha, lr_intra=lr_intra, lr_term=0.0,
+                                   temperature=temperature, xi=0.0, baseline=baseline,
+                                   epsilon=0.0, gamma=gamma)
     n_runs, n_episodes = schedule.shape
     S, A = task_list[0].n_states, task_list[0].n_actions
     Q, V, theta = np.zeros((n_runs, S, A)), np.zeros((n_runs, S)), np.zeros((n_runs, S, A))
@@ -354,8 +361,9 @@ def sarsa(
     schedule = _check_schedule(schedule, len(task_list))
     max_steps = check_int("max_steps", max_steps, minimum=1)
     stacked, gamma = _stack_tasks(task_list)
-    hyper = _hyper(alpha=alpha, lr_intra=0.0, lr_term=0.0, temperature=temperature, xi=0.0,
-                   baseline=False, epsilon=0.0, gamma=gamma)
+    hyper = check_hyper_parameters(alpha=alpha, lr_intra=0.0, lr_term=0.0,
+                                   temperature=temperature, xi=0.0, baseline=False,
+                                   epsilon=0.0, gamma=gamma)
     n_runs, n_episodes = schedule.shape
     S, A = task_list[0].n_states, task_list[0].n_actions
     Q = np.zeros((n_runs, S, A))

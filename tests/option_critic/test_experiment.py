@@ -52,6 +52,7 @@ def test_near_hallways_marks_hallways_and_their_neighbours():
 @pytest.mark.parametrize(("field", "value", "error"), [
     ("n_runs", 1, ValueError), ("window", 0, ValueError), ("window", 50, ValueError),
     ("temperature", 0.0, ValueError), ("gamma", 1.0, ValueError), ("max_steps", 1.5, TypeError),
+    ("alpha", 0.0, ValueError), ("epsilon", 2.0, ValueError), ("lr_term", -0.1, ValueError),
 ])
 def test_config_refuses_bad_values_by_name(field, value, error):
     kwargs = {"episodes_before": 40, "episodes_after": 40, "window": 20, field: value}
@@ -68,8 +69,10 @@ def test_metrics_carry_every_method_and_the_number_of_runs():
     assert out.metrics["n_runs"] == 3
     for method in METHODS:
         entry = out.metrics[method]
-        assert entry["steps_after_move"]["low"] <= entry["steps_after_move"]["mean"] \
-            <= entry["steps_after_move"]["high"]
+        after = entry["steps"]["after_move"]
+        assert after["low"] <= after["mean"] <= after["high"]
+        assert set(entry["steps"]) == {"first", "before_move", "after_move", "last", "phase_1",
+                                       "phase_2"}
         assert out.arrays[f"steps_{method}"].shape == (3, 30)
     a, b = out.metrics["sarsa"]["after_move_minus"]["actor_critic"], \
         out.metrics["actor_critic"]["after_move_minus"]["sarsa"]
