@@ -7,7 +7,9 @@ the primitive actions plus those options is compared with the same learner over 
 Precup & Singh's hand-made hallway options, over subgoal options to randomly chosen states
 (a control: are any options enough?), and with flat Q-learning, all on the same random
 numbers per seed. (2) Gymnasium's ``MiniGrid-FourRooms-v0``, whose four doorways move with the
-layout seed: a random walk's positions alone, turned into an experience graph, find them.
+layout seed: a random walk's positions alone, turned into an experience graph, find them; then,
+on the layout's exact model (:func:`minigrid_mdp`), SMDP Q-learning with options to the found
+doorways is compared with options to the true ones and with flat Q-learning.
 Şimşek & Barto (2008); Sutton, Precup & Singh (1999), §3.
 """
 
@@ -21,7 +23,7 @@ import minigrid  # noqa: F401  (registers the MiniGrid environments with Gymnasi
 import numpy as np
 
 from chapter_code._checks import check_int, check_real
-from chapter_code.envs import four_rooms
+from chapter_code.envs import TabularMDP, four_rooms
 from chapter_code.envs.four_rooms import FourRooms
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.options import (
@@ -41,12 +43,19 @@ METHODS = ("flat", "hallway", "discovered", "random-subgoals")
 """flat Q over A; SMDP Q over A ∪ hallway options; over A ∪ options to discovered bottlenecks;
 over A ∪ options to as many randomly chosen states."""
 
+MINIGRID_METHODS = ("flat", "doorway", "discovered")
+"""flat Q over MiniGrid's three actions; SMDP Q with options to the true doorways (read from
+the grid); with options to the doorways found from the random walk."""
+
 MAX_STEPS = 10_000
 """an episode is truncated after this many primitive steps."""
 
 MINIGRID_ID = "MiniGrid-FourRooms-v0"
 MINIGRID_ACTIONS = 3
 """the MiniGrid actions a random walk uses: turn left, turn right, move forward."""
+
+MINIGRID_HEADINGS = ((1, 0), (0, 1), (-1, 0), (0, -1))
+"""MiniGrid's DIR_TO_VEC: the (dx, dy) of headings 0 (east), 1 (south), 2 (west), 3 (north)."""
 
 Cell = tuple[int, int]
 
@@ -105,6 +114,58 @@ def goal_free_subgoal_options(mdp: FourRooms, subgoals: list[int]) -> list[Optio
                    termination=o.termination) for o in subgoal_options(grid, subgoals)]
 
 
+@dataclass(frozen=True)
+class MiniGridModel:
+    """The exact model of one MiniGrid four-rooms layout (:func:`minigrid_mdp`): ``mdp``, the
+    agent ``states`` (x, y, heading) in index order, their ``index``, the ``start`` state and the
+    ``goal`` cell."""
+
+    mdp: TabularMDP
+    states: tuple[tuple[int, int, int], ...]
+    index: dict[tuple[int, int, int], int]
+    start: int
+    goal: Cell
+
+
+def minigrid_mdp(layout: int, gamma: float = 0.99) -> MiniGridModel:
+    """The exact MDP of a MiniGrid four-rooms layout: a state is the agent's cell and heading
+    (x, y, d), d indexing MiniGrid's DIR_TO_VEC (0 east, 1 south, 2 west, 3 north); action 0
+    turns left (d - 1 mod 4), 1 turns right, 2 moves one cell ahead unless a wall is there.
+    Every move is deterministic, as in MiniGrid. Arriving on the goal cell pays +1 and ends the
+    episode (MiniGrid pays 1 - 0.9 t / max_steps there, which depends on the time t and is not
+    a function of the state; we keep the +1 and let γ reward speed)."""
+    gamma = check_real("gamma", gamma, low=0.0, high=1.0, low_open=True, high_open=True)
+    agent: Any = minigrid_layout(layout).unwrapped
+    grid = agent.grid
+    free = [(x, y) for y in range(grid.height) for x in range(grid.width)
+            if grid.get(x, y) is None or grid.get(x, y).type != "wall"]
+    goal = next((x, y) for x, y in free
+                if grid.get(x, y) is not None and grid.get(x, y).type == "goal")
+    states = tuple((x, y, d) for x, y in free for d in range(4))
+    index = {state: i for i, state in enumerate(states)}
+    n = len(states)
+    P = np.zeros((n, MINIGRID_ACTIONS, n))
+    R = np.zeros((n, MINIGRID_ACTIONS, n))
+    terminal = np.array([(x, y) == goal for x, y, _ in states])
+    for i, (x, y, d) in enumerate(states):
+        dx, dy = MINIGRID_HEADINGS[d]
+        ahead = (x + dx, y + dy, d) if (x + dx, y + dy) in set(free) else (x, y, d)
+        for a, nxt in enumerate(((x, y, (d - 1) % 4), (x, y, (d + 1) % 4), ahead)):
+            j = index[nxt] if not terminal[i] else i
+            P[i, a, j] = 1.0
+            R[i, a, j] = 1.0 if terminal[j] and not terminal[i] else 0.0
+    x0, y0 = (int(v) for v in agent.agent_pos)
+    return MiniGridModel(mdp=TabularMDP(P=P, R=R, gamma=gamma, terminal=terminal),
+                         states=states, index=index, start=index[(x0, y0, int(agent.agent_dir))],
+                         goal=goal)
+
+
+def cell_groups(model: MiniGridModel, cells: list[Cell]) -> list[list[int]]:
+    """Each cell as the group of its four heading states: one bottleneck for
+    :func:`subgoal_options`."""
+    return [[model.index[(x, y, d)] for d in range(4)] for x, y in cells]
+
+
 def random_subgoals(mdp: FourRooms, k: int, rng: np.random.Generator) -> list[int]:
     """``k`` distinct non-terminal states drawn uniformly: the control's subgoals."""
     live = np.flatnonzero(~mdp.terminal)
@@ -139,6 +200,10 @@ class OptionDiscoveryConfig:
     """MiniGrid four-rooms layouts (seeds 0, 1, ...) whose doorways are looked for"""
     minigrid_walk_steps: int = 40_000
     """random-walk steps in each MiniGrid layout"""
+    minigrid_learners: int = 5
+    """SMDP Q-learners per MiniGrid layout and method"""
+    minigrid_episodes: int = 100
+    """episodes of each MiniGrid learner (γ = 0.99, the layout's own start and goal)"""
     seed: int = 0
     """seed of the experiment's random streams"""
 
@@ -161,6 +226,8 @@ class OptionDiscoveryConfig:
         check_real("gamma", self.gamma, low=0.0, high=1.0, low_open=True, high_open=True)
         check_int("n_layouts", self.n_layouts, minimum=0)
         check_int("minigrid_walk_steps", self.minigrid_walk_steps, minimum=1)
+        check_int("minigrid_learners", self.minigrid_learners, minimum=1)
+        check_int("minigrid_episodes", self.minigrid_episodes, minimum=1)
         check_int("seed", self.seed, minimum=0)
 
 
@@ -175,6 +242,22 @@ def found_on_prefixes(walk: list[tuple[Any, Any]], lengths: tuple[int, ...],
         except ValueError:  # fewer passages seen than there are to find
             found[j] = False
     return found
+
+
+def _minigrid_learning(steps: dict[str, np.ndarray], config: OptionDiscoveryConfig
+                       ) -> dict[str, Any]:
+    """Total steps per layout (mean over its learners), with intervals over layouts; the
+    speed-up of each option set over flat Q-learning (bootstrap over layouts)."""
+    total = {m: v.sum(axis=2).mean(axis=1) for m, v in steps.items()}
+    speedup = {}
+    for method in MINIGRID_METHODS[1:]:
+        ratio, low, high = ratio_of_means_ci(total["flat"], total[method],
+                                             seed=stream(config.seed, f"minigrid-boot/{method}"))
+        speedup[method] = {"ratio": round(ratio, 6), "low": round(low, 6), "high": round(high, 6)}
+    return {"total_steps": {m: _interval(v) for m, v in total.items()},
+            "speedup_over_flat": speedup,
+            "discovered_minus_doorway_total_steps": _interval(
+                total["discovered"] - total["doorway"])}
 
 
 def _interval(samples: np.ndarray) -> dict[str, float]:
@@ -228,6 +311,8 @@ def run(config: OptionDiscoveryConfig, progress: ProgressFactory) -> Output:
             "ratio": round(ratio, 6), "low": round(low, 6), "high": round(high, 6)}
     layouts: list[dict[str, Any]] = []
     minigrid_found = np.zeros((config.n_layouts, len(config.walk_lengths)), dtype=bool)
+    mg_steps = {m: np.zeros((config.n_layouts, config.minigrid_learners,
+                             config.minigrid_episodes), dtype=np.int64) for m in MINIGRID_METHODS}
     for layout in progress(range(config.n_layouts), desc="MiniGrid layouts"):
         walk_cells = minigrid_random_walk(layout, max(config.minigrid_walk_steps,
                                                       *config.walk_lengths),
@@ -239,6 +324,18 @@ def run(config: OptionDiscoveryConfig, progress: ProgressFactory) -> Output:
             found_doors = sorted(bottleneck_states(graph, len(doors)))
         except ValueError:  # the walk has not yet revealed as many passages as there are doors
             found_doors = []
+        model = minigrid_mdp(layout)
+        extra = {"flat": [], "doorway": subgoal_options(model.mdp, cell_groups(model, doors)),
+                 "discovered": subgoal_options(model.mdp, cell_groups(model, found_doors))
+                 if found_doors else []}
+        for method in MINIGRID_METHODS:
+            result = smdp_q_learning(model.mdp, [*primitive_options(model.mdp), *extra[method]],
+                                     n_seeds=config.minigrid_learners,
+                                     n_episodes=config.minigrid_episodes, alpha=config.alpha,
+                                     epsilon=config.epsilon, max_steps=MAX_STEPS,
+                                     start=model.start,
+                                     seed=stream(config.seed, f"minigrid-learn/{layout}"))
+            mg_steps[method][layout] = result.steps
         layouts.append({"layout": layout, "doorways": [list(d) for d in doors],
                         "found": [list(d) for d in found_doors],
                         "cells_visited": graph.number_of_nodes(),
@@ -249,12 +346,15 @@ def run(config: OptionDiscoveryConfig, progress: ProgressFactory) -> Output:
                      "correct_fraction": float(np.mean([e["correct"] for e in layouts]))
                      if layouts else None,
                      "found_fraction_by_walk_length": minigrid_found.mean(axis=0).tolist()
-                     if layouts else None},
+                     if layouts else None,
+                     "learning": _minigrid_learning(mg_steps, config) if config.n_layouts >= 2
+                     else None},
     }
     arrays: dict[str, np.ndarray] = {f"steps_{m.replace('-', '_')}": steps[m] for m in METHODS}
     arrays["found_hallways"] = found_hallways
     arrays["found_by_walk_length"] = found_by_length
     arrays["minigrid_found_by_walk_length"] = minigrid_found
+    arrays.update({f"minigrid_steps_{m}": v for m, v in mg_steps.items()})
     return Output(metrics, arrays)
 
 
@@ -264,6 +364,7 @@ EXPERIMENT = Experiment(
             "MiniGrid FourRooms doorways from random-walk experience",
     config_type=OptionDiscoveryConfig,
     run=run,
-    fingerprint={"n_seeds": 3, "n_episodes": 20, "walk_steps": 5_000, "n_layouts": 1,
-                 "minigrid_walk_steps": 2_000, "walk_lengths": (1_000, 2_000)},
+    fingerprint={"n_seeds": 3, "n_episodes": 20, "walk_steps": 5_000, "n_layouts": 2,
+                 "minigrid_walk_steps": 2_000, "walk_lengths": (1_000, 2_000),
+                 "minigrid_learners": 2, "minigrid_episodes": 3},
 )

@@ -235,7 +235,8 @@ def _best_bisection(graph: nx.Graph) -> tuple[float, list[Any], list[Any]]:
 
 
 def shortest_path_policy(
-    mdp: TabularMDP, region: np.ndarray, target: int, entries: Sequence[int] = ()
+    mdp: TabularMDP, region: np.ndarray, target: int | Sequence[int],
+    entries: Sequence[int] = (),
 ) -> np.ndarray:
     """A subgoal option's deterministic policy (S, A): from each state of ``region`` (S,) bool
     and each of the ``entries`` (states outside it where the option may also start), a move
@@ -243,9 +244,9 @@ def shortest_path_policy(
     least likely to leave the region anywhere but at the target.
 
     A move's step is its most likely successor argmax_s' P(s, a, s') (the intended move); the
-    shortest-path moves are those whose step lies in the region (or is the target) one step
-    nearer the target. Among them we take the move minimising h(s), the probability of leaving
-    the region elsewhere before reaching the target under the true dynamics,
+    shortest-path moves are those whose step lies in the region, the target or the entries,
+    one step nearer the target. Among them we take the move minimising h(s), the probability of
+    leaving the region elsewhere before reaching the target under the true dynamics,
     h(s) = min_a Σ_s' P(s, a, s') h(s') on the region, h = 0 at the target and at terminal
     states, 1 at every other state outside the region. This is Sutton, Precup & Singh's (1999,
     §3.1) "shortest path within the room to its target hallway while minimizing the chance of
@@ -258,33 +259,35 @@ def shortest_path_policy(
     if region.shape != (mdp.n_states,) or region.dtype != bool:
         raise ValueError(f"region must be a bool array of shape (S,) = ({mdp.n_states},), got "
                          f"dtype {region.dtype} shape {region.shape}")
-    target = check_int("target", target, minimum=0)
-    if target >= mdp.n_states or region[target]:
-        raise ValueError(f"target must be a state in [0, {mdp.n_states}) outside the region, "
-                         f"got {target}")
+    targets = [target] if isinstance(target, int | np.integer) else list(target)
+    targets = [check_int("target", t, minimum=0) for t in targets]
+    if not targets or any(t >= mdp.n_states or region[t] for t in targets):
+        raise ValueError(f"target must be a state (or states) in [0, {mdp.n_states}) outside "
+                         f"the region, got {target}")
     actors = region.copy()
     for e in entries:
         e = check_int("entries[i]", e, minimum=0)
-        if e >= mdp.n_states or region[e] or e == target:
+        if e >= mdp.n_states or region[e] or e in targets:
             raise ValueError(f"entries must be states in [0, {mdp.n_states}) outside the "
                              f"region and other than the target, got {e}")
         actors[e] = True
     actors &= ~mdp.terminal
     step = mdp.P.argmax(axis=2)  # (S, A): the intended successor of each move
     goes_to = region.copy()
-    goes_to[target] = True
-    moves = nx.DiGraph()
-    moves.add_node(target)
-    moves.add_edges_from((int(s), int(step[s, a])) for s in np.flatnonzero(actors)
-                         for a in range(mdp.n_actions) if goes_to[step[s, a]])
+    goes_to[targets] = True
+    passable = goes_to | actors  # an entry may be crossed too (turning in place, say)
+    backward = nx.DiGraph()  # the intended moves, reversed: distances from the targets
+    backward.add_nodes_from(targets)
+    backward.add_edges_from((int(step[s, a]), int(s)) for s in np.flatnonzero(actors)
+                            for a in range(mdp.n_actions) if passable[step[s, a]])
     dist = np.full(mdp.n_states, -1)
-    for s, n in dict(nx.single_target_shortest_path_length(moves, target)).items():
-        dist[s] = n
+    for s, n in nx.multi_source_dijkstra_path_length(backward, set(targets)).items():
+        dist[s] = int(n)
     unreachable = np.flatnonzero(actors & (dist < 0))
     if unreachable.size:
         raise ValueError(f"target {target} cannot be reached through the region from states "
                          f"{unreachable[:10].tolist()}")
-    shortest = actors[:, None] & goes_to[step] & (dist[step] == dist[:, None] - 1)  # (S, A)
+    shortest = actors[:, None] & passable[step] & (dist[step] == dist[:, None] - 1)  # (S, A)
     h = np.where(goes_to | mdp.terminal, 0.0, 1.0)
     inside = np.flatnonzero(region & ~mdp.terminal)
     while True:
@@ -302,7 +305,7 @@ def shortest_path_policy(
     return policy
 
 
-def subgoal_options(mdp: TabularMDP, bottlenecks: Sequence[int]) -> list[Option]:
+def subgoal_options(mdp: TabularMDP, bottlenecks: Sequence[int | Sequence[int]]) -> list[Option]:
     """One option per region (see :func:`regions`) and bottleneck b bordering it, named
     "R{i}->{b}" (regions numbered as :func:`regions` orders them, bottlenecks in the given
     order), defined as Sutton, Precup & Singh's (1999, §3.1) hallway options:
@@ -311,25 +314,32 @@ def subgoal_options(mdp: TabularMDP, bottlenecks: Sequence[int]) -> list[Option]
     - termination β = 0 in the region, 1 everywhere else (at b, and on leaving the region);
     - policy π: :func:`shortest_path_policy` to b through the region, from the region and
       from its other bottlenecks.
+
+    A bottleneck is a state, or a group of states that together make one place (a doorway cell
+    in each of the agent's headings), named then by its position in ``bottlenecks``: "R{i}->#j".
     """
     graph = transition_graph(mdp)
-    bottlenecks = [check_int("bottlenecks[i]", b, minimum=0) for b in bottlenecks]
-    if len(set(bottlenecks)) != len(bottlenecks) or any(b >= mdp.n_states for b in bottlenecks):
-        raise ValueError(f"bottlenecks must be distinct states in [0, {mdp.n_states}), got "
-                         f"{bottlenecks}")
+    groups = [[b] if isinstance(b, int | np.integer) else list(b) for b in bottlenecks]
+    states = [check_int("bottlenecks[i]", b, minimum=0) for g in groups for b in g]
+    if (not all(groups) or len(set(states)) != len(states)
+            or any(b >= mdp.n_states for b in states)):
+        raise ValueError(f"bottlenecks must be distinct states (or non-empty groups of states) "
+                         f"in [0, {mdp.n_states}), got {list(bottlenecks)}")
     options = []
-    for i, room in enumerate(regions(graph, bottlenecks)):
+    for i, room in enumerate(regions(graph, states)):
         inside = np.zeros(mdp.n_states, dtype=bool)
         inside[list(room)] = True
-        border = [b for b in bottlenecks if any(n in room for n in graph[b])]
-        for b in border:
-            others = [o for o in border if o != b]
+        border = [j for j, g in enumerate(groups) if any(n in room for b in g for n in graph[b])]
+        for j in border:
+            others = [b for k in border if k != j for b in groups[k]]
             start = inside.copy()
             start[others] = True
+            label = str(groups[j][0]) if isinstance(bottlenecks[j], int | np.integer) \
+                else f"#{j}"
             options.append(Option(
-                name=f"R{i}->{b}",
+                name=f"R{i}->{label}",
                 initiation=start & ~mdp.terminal,
-                policy=shortest_path_policy(mdp, inside, b, others),
+                policy=shortest_path_policy(mdp, inside, groups[j], others),
                 termination=(~inside).astype(float),
             ))
     return options

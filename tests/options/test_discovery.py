@@ -13,8 +13,11 @@ from chapter_code.envs import four_rooms
 from chapter_code.envs.four_rooms import HALLWAY_CELLS, room_of
 from chapter_code.experiments.option_discovery import (
     OptionDiscoveryConfig,
+    cell_groups,
     found_on_prefixes,
     minigrid_doorways,
+    minigrid_layout,
+    minigrid_mdp,
     minigrid_random_walk,
 )
 from chapter_code.options import hallway_options
@@ -285,3 +288,45 @@ def test_option_discovery_config_rejects_bad_values():
         OptionDiscoveryConfig(n_seeds=1)
     with pytest.raises(TypeError, match="walk_lengths must be a non-empty tuple"):
         OptionDiscoveryConfig(walk_lengths=[100])
+
+
+def test_minigrid_model_matches_the_environment_step_for_step():
+    model = minigrid_mdp(3)
+    env = minigrid_layout(3, max_steps=5_000)
+    agent = env.unwrapped
+    rng = np.random.default_rng(0)
+    state, ends = model.start, 0
+    for _ in range(3_000):
+        action = int(rng.integers(3))
+        _, reward, terminated, _, _ = env.step(action)
+        nxt = int(model.mdp.P[state, action].argmax())
+        assert model.mdp.P[state, action, nxt] == 1.0
+        x, y = (int(v) for v in agent.agent_pos)
+        assert model.states[nxt] == (x, y, int(agent.agent_dir))
+        assert bool(model.mdp.terminal[nxt]) == terminated
+        if terminated:
+            assert model.mdp.R_transition[state, action, nxt] == 1.0 and reward > 0
+            env.reset(seed=3)
+            state, ends = model.start, ends + 1
+        else:
+            state = nxt
+    assert model.goal == (1, 6) and model.mdp.n_states == 4 * 260
+
+
+def test_subgoal_options_to_groups_of_states_reach_the_minigrid_doorways():
+    """Options to a doorway cell in any heading, on the exact MiniGrid model: following each
+    option's policy from every state of its region reaches its doorway (deterministic moves)."""
+    model = minigrid_mdp(3)
+    doors = sorted(minigrid_doorways(3))
+    options = subgoal_options(model.mdp, cell_groups(model, doors))
+    assert len(options) == 8  # two doorways per room
+    for option in options:
+        target = {model.index[(*doors[int(option.name.split("#")[1])], d)] for d in range(4)}
+        for s in np.flatnonzero(option.termination == 0):
+            if model.mdp.terminal[s]:
+                continue
+            state, steps = int(s), 0
+            while state not in target:
+                state = int(model.mdp.P[state, int(option.policy[state].argmax())].argmax())
+                steps += 1
+                assert steps < 200
