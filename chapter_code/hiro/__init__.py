@@ -9,6 +9,16 @@ from chapter_code.hiro.correction import (
     off_policy_correction,
     relabel_score,
 )
+from chapter_code.hiro.pointmaze import (
+    GOAL_XY,
+    START_XY,
+    U_MAZE,
+    PointMaze,
+    cell_xy,
+    goal_distance,
+    maze_reward,
+    point_step,
+)
 from chapter_code.hiro.td3 import (
     TD3,
     Batch,
@@ -21,6 +31,14 @@ from chapter_code.hiro.td3 import (
 )
 
 __all__ = [
+    "GOAL_XY",
+    "START_XY",
+    "U_MAZE",
+    "PointMaze",
+    "cell_xy",
+    "goal_distance",
+    "maze_reward",
+    "point_step",
     "TD3",
     "Batch",
     "StackedMLP",

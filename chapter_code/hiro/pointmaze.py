@@ -1,0 +1,175 @@
+"""A vectorised pure-torch point maze with the geometry of Gymnasium-Robotics'
+``PointMaze_UMaze-v3``: thousands of mazes stepped in one set of tensor operations.
+
+Geometry (as the real env builds it): the 5 x 5 map :data:`U_MAZE` of unit cells (1 wall,
+0 free), cell (i, j) centred at x = j + 0.5 - 2.5, y = 2.5 - (i + 0.5); a ball of radius 0.1.
+The agent starts in the bottom-left cell (3, 1), with the real env's uniform ±0.25 noise on
+its position, and the goal is the centre of the top-left cell (1, 1), at the far end of the U:
+the straight line from start to goal runs into the U's middle wall.
+
+Dynamics: in free space exactly the real env's MuJoCo step (a 4.18879 kg ball pushed by force
+100 a, a ∈ [-1, 1]², joint damping 1 integrated implicitly, Euler step 0.01 s, velocity then
+clipped to [-5, 5]). Walls differ: MuJoCo resolves soft contacts (a little penetration and
+spring-back, a rounded ball against the box corners); here a wall is hard: each axis moves in
+turn, and a move that would bring the ball within 0.1 of a wall cell stops at that distance
+and zeroes that velocity component (the ball is treated as a 0.2 x 0.2 square, so it clears a
+wall's corner slightly later than a round ball would).
+
+Rewards: ``"distance"`` -||xy - goal|| (the negative L2 distance HIRO used for its mazes),
+``"dense"`` exp(-||xy - goal||) and ``"sparse"`` 1{||xy - goal|| <= 0.45}, the real env's two.
+Episodes never terminate; they are truncated after ``max_steps``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from chapter_code._checks import check_choice, check_int
+
+U_MAZE = ((1, 1, 1, 1, 1),
+          (1, 0, 0, 0, 1),
+          (1, 1, 1, 0, 1),
+          (1, 0, 0, 0, 1),
+          (1, 1, 1, 1, 1))
+"""the map of PointMaze_UMaze: 1 a wall cell, 0 a free cell; rows top to bottom."""
+START_CELL = (3, 1)
+"""(row, column) of the start: bottom left."""
+GOAL_CELL = (1, 1)
+"""(row, column) of the goal: top left, the far end of the U."""
+RADIUS = 0.1
+"""the ball's radius."""
+MASS = 4.1887902047863905
+"""the ball's mass: a sphere of radius 0.1 and density 1000."""
+GEAR = 100.0
+"""force per unit action."""
+DAMPING = 1.0
+"""joint damping of each slide joint."""
+DT = 0.01
+"""the simulation step (one per env step)."""
+MAX_SPEED = 5.0
+"""the env clips each velocity component to [-5, 5] after the step."""
+START_NOISE = 0.25
+"""half-width of the uniform noise on the start position."""
+GOAL_RADIUS = 0.45
+"""success: the ball's centre within this distance of the goal."""
+REWARDS = ("distance", "dense", "sparse")
+"""the reward definitions."""
+_CENTRE = 2.5  # x_map_center = y_map_center = 5 cells / 2
+
+
+def cell_xy(row: int, col: int) -> tuple[float, float]:
+    """The (x, y) centre of cell (row, col), as the real env places it."""
+    return (col + 0.5 - _CENTRE, _CENTRE - (row + 0.5))
+
+
+GOAL_XY = cell_xy(*GOAL_CELL)
+START_XY = cell_xy(*START_CELL)
+
+
+def _blocked(u: Tensor, w: Tensor, walls: Tensor) -> Tensor:
+    """Whether a 2r x 2r box centred at grid coordinates (u = x + 2.5, w = 2.5 - y) overlaps a
+    wall cell (touching does not count)."""
+    cols = (torch.floor(u - RADIUS).long(), torch.ceil(u + RADIUS).long() - 1)
+    rows = (torch.floor(w - RADIUS).long(), torch.ceil(w + RADIUS).long() - 1)
+    hit = torch.zeros(u.shape, dtype=torch.bool)
+    for i in rows:
+        for j in cols:
+            hit |= walls[i.clamp(0, walls.shape[0] - 1), j.clamp(0, walls.shape[1] - 1)]
+    return hit
+
+
+def _move_axis(start: Tensor, moved: Tensor, blocked: Tensor) -> Tensor:
+    """Where a blocked move along one grid axis stops: RADIUS before the crossed cell edge."""
+    forward = torch.ceil(moved + RADIUS) - 1 - RADIUS
+    backward = torch.floor(moved - RADIUS) + 1 + RADIUS
+    return torch.where(blocked, torch.where(moved > start, forward, backward), moved)
+
+
+def point_step(position: Tensor, velocity: Tensor, action: Tensor,
+               walls: Tensor) -> tuple[Tensor, Tensor]:
+    """One step of the point mass: v' = clip((v + dt·GEAR·a / m) / (1 + dt·DAMPING / m), ±5),
+    p' = p + dt·v', then walls stop each axis in turn (x first).
+
+    ``position``, ``velocity``, ``action``: (n, 2); ``walls``: (rows, cols) bool.
+    """
+    velocity = (velocity + DT * GEAR * action / MASS) / (1 + DT * DAMPING / MASS)
+    velocity = velocity.clamp(-MAX_SPEED, MAX_SPEED)
+    target = position + DT * velocity
+    u0, w0 = position[:, 0] + _CENTRE, _CENTRE - position[:, 1]
+    u1, w1 = target[:, 0] + _CENTRE, _CENTRE - target[:, 1]
+    hit_x = _blocked(u1, w0, walls)
+    u = _move_axis(u0, u1, hit_x)
+    hit_y = _blocked(u, w1, walls)
+    w = _move_axis(w0, w1, hit_y)
+    velocity = torch.stack([torch.where(hit_x, 0.0, velocity[:, 0]),
+                            torch.where(hit_y, 0.0, velocity[:, 1])], dim=1)
+    return torch.stack([u - _CENTRE, _CENTRE - w], dim=1), velocity
+
+
+def goal_distance(position: Tensor) -> Tensor:
+    """||xy - goal||: (n, 2) -> (n,)."""
+    return torch.linalg.vector_norm(position - position.new_tensor(GOAL_XY), dim=-1)
+
+
+def maze_reward(position: Tensor, reward_type: str) -> Tensor:
+    """The reward at ``position`` (n, 2) under ``reward_type`` (one of :data:`REWARDS`)."""
+    check_choice("reward_type", reward_type, REWARDS)
+    d = goal_distance(position)
+    if reward_type == "distance":
+        return -d
+    if reward_type == "dense":
+        return torch.exp(-d)
+    return (d <= GOAL_RADIUS).to(position.dtype)
+
+
+class PointMaze:
+    """``n_envs`` point mazes stepped together. Observation (n_envs, 4): x, y, vx, vy, as the
+    real env's ``observation`` entry (the goal is fixed, so it is not observed)."""
+
+    def __init__(self, n_envs: int, *, max_steps: int = 300, reward_type: str = "distance",
+                 dtype: torch.dtype = torch.float32) -> None:
+        self.n_envs = check_int("n_envs", n_envs, minimum=1)
+        self.max_steps = check_int("max_steps", max_steps, minimum=1)
+        self.reward_type = check_choice("reward_type", reward_type, REWARDS)
+        if dtype not in (torch.float32, torch.float64):
+            raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+        self.dtype = dtype
+        self.walls = torch.tensor(U_MAZE, dtype=torch.bool)
+        self.position = torch.zeros((n_envs, 2), dtype=dtype)
+        self.velocity = torch.zeros((n_envs, 2), dtype=dtype)
+        self.t = 0
+
+    @property
+    def obs(self) -> Tensor:
+        """(n_envs, 4): position then velocity."""
+        return torch.cat([self.position, self.velocity], dim=1)
+
+    def reset(self, generator: torch.Generator) -> Tensor:
+        """Every maze to the start cell's centre plus U(±0.25)² noise, at rest."""
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        noise = (2 * torch.rand((self.n_envs, 2), generator=generator, dtype=self.dtype) - 1)
+        self.position = self.position.new_tensor(START_XY) + START_NOISE * noise
+        self.velocity = torch.zeros_like(self.position)
+        self.t = 0
+        return self.obs
+
+    def step(self, action: Tensor) -> tuple[Tensor, Tensor, Tensor, bool]:
+        """Apply ``action`` (n_envs, 2) in [-1, 1]: (obs, reward, terminated, truncated);
+        ``terminated`` is always False, ``truncated`` True after ``max_steps`` steps."""
+        if action.shape != (self.n_envs, 2):
+            raise ValueError(f"action must have shape ({self.n_envs}, 2), got "
+                             f"{tuple(action.shape)}")
+        if bool((action.abs() > 1).any()):
+            raise ValueError("action must lie in [-1, 1]")
+        self.position, self.velocity = point_step(self.position, self.velocity,
+                                                  action.to(self.dtype), self.walls)
+        self.t += 1
+        reward = maze_reward(self.position, self.reward_type)
+        terminated = torch.zeros(self.n_envs, dtype=torch.bool)
+        return self.obs, reward, terminated, self.t >= self.max_steps
+
+    def success(self) -> Tensor:
+        """(n_envs,) bool: the ball within :data:`GOAL_RADIUS` of the goal."""
+        return goal_distance(self.position) <= GOAL_RADIUS

@@ -1,0 +1,150 @@
+"""The torch point maze against the real Gymnasium-Robotics PointMaze_UMaze-v3: the same map,
+cells, rewards, free-space motion, and the same wall stops from the same states."""
+
+import gymnasium
+import gymnasium_robotics
+import numpy as np
+import pytest
+import torch
+
+from chapter_code.hiro.pointmaze import (
+    GOAL_CELL,
+    GOAL_RADIUS,
+    GOAL_XY,
+    START_CELL,
+    START_NOISE,
+    U_MAZE,
+    PointMaze,
+    cell_xy,
+    maze_reward,
+    point_step,
+)
+from chapter_code.seeding import stream, torch_stream
+
+pytestmark = pytest.mark.unit
+gymnasium.register_envs(gymnasium_robotics)
+WALLS = torch.tensor(U_MAZE, dtype=torch.bool)
+
+
+@pytest.fixture(scope="module")
+def real():
+    env = gymnasium.make("PointMaze_UMaze-v3", continuing_task=False, reward_type="dense")
+    env.reset(seed=0)
+    return env
+
+
+def _put(env, position, velocity=(0.0, 0.0)):
+    env.unwrapped.point_env.set_state(np.asarray(position, float), np.asarray(velocity, float))
+
+
+def test_same_map_cells_start_and_goal(real):
+    maze = real.unwrapped.maze
+    assert [list(r) for r in U_MAZE] == maze.maze_map
+    for i in range(5):
+        for j in range(5):
+            assert cell_xy(i, j) == tuple(maze.cell_rowcol_to_xy(np.array([i, j])))
+    for _ in range(5):
+        obs, _ = real.reset(seed=3, options={"reset_cell": np.array(START_CELL),
+                                             "goal_cell": np.array(GOAL_CELL)})
+        assert np.abs(obs["observation"][:2] - cell_xy(*START_CELL)).max() <= START_NOISE
+        assert np.abs(obs["desired_goal"] - GOAL_XY).max() <= START_NOISE
+    real.reset(seed=0)
+
+
+def test_same_rewards_as_the_real_env(real):
+    rng = stream(0, "positions")
+    xy = rng.uniform(-1.5, 1.5, size=(200, 2))
+    for reward_type in ("dense", "sparse"):
+        ours = maze_reward(torch.tensor(xy), reward_type).numpy()
+        real.unwrapped.reward_type = reward_type
+        theirs = real.unwrapped.compute_reward(xy, np.tile(GOAL_XY, (200, 1)), None)
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    real.unwrapped.reward_type = "dense"
+    distance = maze_reward(torch.tensor(xy), "distance").numpy()
+    np.testing.assert_allclose(distance, -np.linalg.norm(xy - GOAL_XY, axis=1))
+    assert (maze_reward(torch.tensor(xy), "sparse").numpy() == (-distance <= GOAL_RADIUS)).all()
+
+
+def test_free_space_motion_is_the_real_step(real):
+    rng = stream(1, "actions")
+    for start in [(1.0, 0.0), (-1.0, 1.0), (0.0, -1.0)]:
+        _put(real, start)
+        pos = torch.tensor([start], dtype=torch.float64)
+        vel = torch.zeros((1, 2), dtype=torch.float64)
+        for _ in range(15):  # 15 steps move at most about 0.3: no wall within reach
+            a = rng.uniform(-1, 1, 2)
+            obs, *_ = real.step(a)
+            pos, vel = point_step(pos, vel, torch.from_numpy(a)[None], WALLS)
+            np.testing.assert_allclose(torch.cat([pos, vel], 1)[0].numpy(),
+                                       obs["observation"], atol=1e-12)
+
+
+PUSHES = [((-1.0, -1.0), (-1, 0)), ((-1.0, -1.0), (0, 1)), ((-1.0, -1.0), (0, -1)),
+          ((1.0, 0.0), (1, 0)), ((1.0, 0.0), (-1, 0)), ((0.0, 1.0), (0, -1)),
+          ((0.0, 1.0), (0, 1)), ((-0.7, -0.8), (-1, -1)), ((-1.0, -1.0), (0.3, -1.0)),
+          ((1.2, 1.2), (1.0, 0.5))]
+
+
+@pytest.mark.parametrize(("start", "action"), PUSHES)
+def test_walls_stop_the_ball_where_the_real_env_does(real, start, action):
+    _put(real, start)
+    pos = torch.tensor([start], dtype=torch.float64)
+    vel = torch.zeros((1, 2), dtype=torch.float64)
+    for _ in range(60):
+        obs, *_ = real.step(np.asarray(action, float))
+        pos, vel = point_step(pos, vel, torch.tensor([action], dtype=torch.float64), WALLS)
+    ours, theirs = pos[0].numpy(), obs["observation"][:2]
+    np.testing.assert_allclose(ours, theirs, atol=0.01)  # MuJoCo's contacts are soft
+    # a wall holds both balls on the same axes (free, they would move at up to 5 per second)
+    held = np.abs(obs["observation"][2:]) < 0.05
+    assert held.any() and (vel[0].numpy()[held] == 0).all()
+    np.testing.assert_allclose(vel[0].numpy(), obs["observation"][2:], atol=0.05)
+
+
+def test_reset_is_seeded_and_inside_the_start_cell():
+    a = PointMaze(64).reset(torch_stream(0, "reset"))
+    b = PointMaze(64).reset(torch_stream(0, "reset"))
+    assert torch.equal(a, b)
+    assert (a[:, :2] - torch.tensor(cell_xy(*START_CELL))).abs().max() <= START_NOISE
+    assert bool((a[:, 2:] == 0).all())
+
+
+def test_episode_truncates_and_never_terminates():
+    env = PointMaze(3, max_steps=4)
+    env.reset(torch_stream(0, "reset"))
+    for t in range(4):
+        obs, reward, terminated, truncated = env.step(torch.zeros(3, 2))
+        assert truncated == (t == 3) and not bool(terminated.any())
+    torch.testing.assert_close(reward, maze_reward(obs[:, :2], "distance"))
+
+
+def test_the_walls_are_never_entered():
+    env = PointMaze(256, max_steps=400, dtype=torch.float64)
+    env.reset(torch_stream(1, "reset"))
+    gen = torch_stream(1, "actions")
+    u = v = None
+    for _ in range(400):
+        env.step(torch.rand((256, 2), generator=gen, dtype=torch.float64) * 2 - 1)
+        u = env.position[:, 0] + 2.5
+        v = 2.5 - env.position[:, 1]
+        for du in (-0.0999, 0.0999):
+            for dv in (-0.0999, 0.0999):
+                assert not bool(WALLS[(v + dv).floor().long(), (u + du).floor().long()].any())
+    assert u is not None and float(u.std()) > 0.1
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="reward_type"):
+        PointMaze(2, reward_type="exp")
+    with pytest.raises(TypeError, match="n_envs"):
+        PointMaze(2.0)
+    with pytest.raises(TypeError, match="dtype"):
+        PointMaze(2, dtype=torch.int64)
+    env = PointMaze(2)
+    with pytest.raises(TypeError, match="generator"):
+        env.reset(0)
+    env.reset(torch_stream(0, "r"))
+    with pytest.raises(ValueError, match="action must have shape"):
+        env.step(torch.zeros(3, 2))
+    with pytest.raises(ValueError, match=r"action must lie in \[-1, 1\]"):
+        env.step(torch.full((2, 2), 1.5))
