@@ -1,6 +1,16 @@
 """Feudal, goal-setting hierarchies: h-DQN (Kulkarni et al. 2016) on its stochastic decision
-process, exactly solved and learned by a two-level Q-learner."""
+process, exactly solved and learned by a two-level Q-learner; the pieces of FeUdal Networks
+(Vezhnevets et al. 2017)."""
 
+from chapter_code.feudal.fun import (
+    DilatedLSTM,
+    cosine_similarity,
+    n_step_returns,
+    pooled_goal_embedding,
+    transition_policy_loss,
+    worker_policy_logits,
+)
+from chapter_code.feudal.fun import intrinsic_reward as fun_intrinsic_reward
 from chapter_code.feudal.hdqn import (
     FlatResult,
     HdqnResult,
@@ -28,6 +38,13 @@ from chapter_code.feudal.sdp import (
 )
 
 __all__ = [
+    "DilatedLSTM",
+    "cosine_similarity",
+    "fun_intrinsic_reward",
+    "n_step_returns",
+    "pooled_goal_embedding",
+    "transition_policy_loss",
+    "worker_policy_logits",
     "FlatResult",
     "HdqnResult",
     "annealed_epsilon",
