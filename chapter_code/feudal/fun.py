@@ -3,7 +3,7 @@ learning", ICML; equations numbered as in its arXiv version 1703.01161): the pie
 on tiny tensors.
 
 A manager sees a latent state s_t = f^Mspace(z_t) and emits a unit goal direction g_t from a
-dilated LSTM (:class:`DilatedLSTM`, §3.2); it is trained by the transition policy gradient,
+dilated LSTM (:class:`DilatedLSTM`); it is trained by the transition policy gradient,
 advantage × d_cos(s_{t+c} − s_t, g_t) (eq. 7, :func:`transition_policy_loss`). A worker is paid
 the intrinsic reward r^I_t = (1/c) Σ_{i=1..c} d_cos(s_t − s_{t−i}, g_{t−i}) (eq. 8,
 :func:`intrinsic_reward`): how well the latent state moved in the directions the manager asked
@@ -21,7 +21,7 @@ from chapter_code._checks import check_int, check_real
 
 
 def cosine_similarity(a: Tensor, b: Tensor, eps: float = 1e-8) -> Tensor:
-    """d_cos(a, b) = aᵀb / (|a| |b|) along the last axis (Vezhnevets et al. 2017, §3: "d_cos
+    """d_cos(a, b) = aᵀb / (|a| |b|) along the last axis (Vezhnevets et al. 2017: "d_cos
     is the cosine similarity"); ``eps`` keeps a zero vector at similarity 0. Shapes (..., d) ->
     (...)."""
     check_real("eps", eps, low=0.0, low_open=True)
@@ -71,7 +71,8 @@ def transition_policy_loss(state: Tensor, future_state: Tensor, goal: Tensor,
 
 
 class DilatedLSTM(torch.nn.Module):
-    """The manager's dilated LSTM (Vezhnevets et al. 2017, §3.2): r separate groups ("cores") of
+    """The manager's dilated LSTM (Vezhnevets et al. 2017, its
+    dLSTM): r separate groups ("cores") of
     LSTM state share one set of weights; at step t only core t mod r is updated, so each core
     sees every r-th input and the state remembers r times longer; the output is the mean of the
     cores' hidden states, pooling the last r updates.
@@ -112,7 +113,8 @@ def n_step_returns(rewards: Tensor, terminated: Tensor, bootstrap: Tensor,
                    gamma: float) -> Tensor:
     """Discounted returns of a rollout, R_t = r_t + γ R_{t+1} (0 after a terminal step),
     R_T = ``bootstrap`` (the critic's value after the last step): the targets of the advantage
-    actor-critic (Vezhnevets et al. 2017, eq. 9 and the manager's A^M_t = R_t − V^M(x_t)).
+    actor-critic (Vezhnevets et al. 2017: the worker's A^D_t = R_t + α R^I_t − V^D(x_t)
+    and the manager's A^M_t = R_t − V^M(x_t)).
     ``rewards``, ``terminated`` (T, B); ``bootstrap`` (B,). Returns (T, B)."""
     gamma = check_real("gamma", gamma, low=0.0, high=1.0)
     if rewards.shape != terminated.shape or rewards.shape[1:] != bootstrap.shape:
@@ -128,8 +130,8 @@ def n_step_returns(rewards: Tensor, terminated: Tensor, bootstrap: Tensor,
 
 
 def pooled_goal_embedding(phi: torch.nn.Linear, goals: Tensor) -> Tensor:
-    """w_t = φ(Σ_{i=t−c}^{t} g_i) (Vezhnevets et al. 2017, eq. 5): the worker's goal embedding,
-    a linear map without bias of the goals summed over the last c + 1 steps. ``goals``
+    """w_t = φ(Σ_{i=t−c}^{t} g_i) (Vezhnevets et al. 2017, the model): the worker's goal
+    embedding, a linear map without bias of the goals summed over the last c + 1 steps. ``goals``
     (B, c + 1, d), the current goal last (zeros before the episode began). Returns (B, k)."""
     if phi.bias is not None:
         raise ValueError("phi must have no bias (the paper's φ is linear without bias)")
@@ -138,7 +140,7 @@ def pooled_goal_embedding(phi: torch.nn.Linear, goals: Tensor) -> Tensor:
 
 def worker_policy_logits(U: Tensor, w: Tensor) -> Tensor:
     """The worker's action logits U_t w_t; π_t = SoftMax(U_t w_t) (Vezhnevets et al. 2017,
-    eq. 6). ``U`` (B, |A|, k), ``w`` (B, k). Returns (B, |A|)."""
+    the model). ``U`` (B, |A|, k), ``w`` (B, k). Returns (B, |A|)."""
     if U.ndim != 3 or w.shape != (U.shape[0], U.shape[2]):
         raise ValueError(f"U must have shape (B, |A|, k) and w (B, k), got {tuple(U.shape)} "
                          f"and {tuple(w.shape)}")
