@@ -31,13 +31,13 @@ import numpy as np
 from chapter_code._checks import check_int, check_real
 from chapter_code.envs.tabular import TabularMDP
 from chapter_code.options.learning import (
-    _draw,
-    _epsilon_greedy_choice,
-    _Model,
-    _sample,
-    _sparse_transitions,
+    SampledModel,
     continuation,
+    draw_index,
+    epsilon_greedy_choice,
     intra_option_q_update,
+    sample_transition,
+    sparse_transitions,
 )
 from chapter_code.seeding import SeedLike, as_generator
 
@@ -184,7 +184,7 @@ class _Tasks(NamedTuple):
 def _stack_tasks(tasks: Sequence[TabularMDP]) -> tuple[_Tasks, float]:
     """The tasks' sparse transitions padded to one K (repeating the last successor, whose
     cumulative probability is 1), and their common discount."""
-    sparse = [_sparse_transitions(mdp) for mdp in tasks]
+    sparse = [sparse_transitions(mdp) for mdp in tasks]
     K = max(succ.shape[2] for succ, _, _ in sparse)
 
     def pad(x: np.ndarray) -> np.ndarray:
@@ -377,9 +377,9 @@ def sarsa(
 
 
 @numba.njit(cache=True)
-def _task(tasks: _Tasks, k: int, gamma: float) -> _Model:
+def _task(tasks: _Tasks, k: int, gamma: float) -> SampledModel:
     """Task k as the sampler of :mod:`chapter_code.options.learning` reads it."""
-    return _Model(tasks.succ[k], tasks.cdf[k], tasks.reward[k], tasks.terminal[k], gamma)
+    return SampledModel(tasks.succ[k], tasks.cdf[k], tasks.reward[k], tasks.terminal[k], gamma)
 
 
 @numba.njit(cache=True)
@@ -388,7 +388,7 @@ def _boltzmann_draw(preferences: np.ndarray, temperature: float,
     """One action drawn from softmax(preferences / T) by inverting its CDF at one uniform."""
     cdf = np.cumsum(softmax(preferences, temperature))
     cdf[-1] = 1.0
-    return _draw(cdf, rng)
+    return draw_index(cdf, rng)
 
 
 @numba.njit(cache=True)
@@ -397,7 +397,7 @@ def _choose_option(q: np.ndarray, epsilon: float, rng: np.random.Generator) -> i
     option, that option, without a draw."""
     if q.shape[0] == 1:
         return 0
-    return _epsilon_greedy_choice(q, np.ones(q.shape[0], dtype=np.bool_), epsilon, rng)
+    return epsilon_greedy_choice(q, np.ones(q.shape[0], dtype=np.bool_), epsilon, rng)
 
 
 @numba.njit(cache=True)
@@ -409,12 +409,12 @@ def _option_critic_loop(Q_U, Q_Omega, theta, vartheta, tasks, schedule, hyper, m
         for episode in range(schedule.shape[1]):
             k = schedule[i, episode]
             model = _task(tasks, k, hyper.gamma)
-            s = _draw(tasks.start_cdf[k], rng)
+            s = draw_index(tasks.start_cdf[k], rng)
             o = _choose_option(Q_Omega[i, s], hyper.epsilon, rng)
             t = 0
             while True:
                 a = _boltzmann_draw(theta[i, o, s], hyper.temperature, rng)
-                s_next, r, terminated = _sample(model, s, a, rng)
+                s_next, r, terminated = sample_transition(model, s, a, rng)
                 t += 1
                 option_critic_update(Q_U[i], Q_Omega[i], theta[i], vartheta[i], s, o, a, r,
                                      s_next, terminated, hyper)
@@ -435,11 +435,11 @@ def _actor_critic_loop(Q, V, theta, tasks, schedule, hyper, max_steps, rng,
         for episode in range(schedule.shape[1]):
             k = schedule[i, episode]
             model = _task(tasks, k, hyper.gamma)
-            s = _draw(tasks.start_cdf[k], rng)
+            s = draw_index(tasks.start_cdf[k], rng)
             t = 0
             while True:
                 a = _boltzmann_draw(theta[i, s], hyper.temperature, rng)
-                s_next, r, terminated = _sample(model, s, a, rng)
+                s_next, r, terminated = sample_transition(model, s, a, rng)
                 t += 1
                 actor_critic_update(Q[i], V[i], theta[i], s, a, r, s_next, terminated, hyper)
                 s = s_next
@@ -456,11 +456,11 @@ def _sarsa_loop(Q, tasks, schedule, hyper, max_steps, rng, steps):  # pragma: no
         for episode in range(schedule.shape[1]):
             k = schedule[i, episode]
             model = _task(tasks, k, hyper.gamma)
-            s = _draw(tasks.start_cdf[k], rng)
+            s = draw_index(tasks.start_cdf[k], rng)
             a = _boltzmann_draw(Q[i, s], hyper.temperature, rng)
             t = 0
             while True:
-                s_next, r, terminated = _sample(model, s, a, rng)
+                s_next, r, terminated = sample_transition(model, s, a, rng)
                 t += 1
                 a_next = 0
                 U = 0.0

@@ -189,7 +189,7 @@ def _max_importance_ratio(opts: OptionArrays, behaviour: str) -> float:
     return float(ratio.max())
 
 
-def _sparse_transitions(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sparse_transitions(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Successor lists of every (s, a): ``succ`` (S, A, K) states, ``cdf`` (S, A, K) their
     cumulative probabilities and ``reward`` (S, A, K) the reward r(s, a, s') each transition
     pays; K = the largest number of successors (padding repeats the last)."""
@@ -203,7 +203,7 @@ def _sparse_transitions(mdp: TabularMDP) -> tuple[np.ndarray, np.ndarray, np.nda
     return succ, cdf, reward
 
 
-class _Model(NamedTuple):
+class SampledModel(NamedTuple):
     """The MDP as the compiled loops sample it: successor lists ``succ``, their cumulative
     probabilities ``cdf`` and rewards ``reward`` (S, A, K), ``terminal`` (S,), ``gamma``."""
 
@@ -286,7 +286,7 @@ def _run(
     start_cdf[-1] = 1.0
     policy_cdf = np.cumsum(opts.policy, axis=2)
     policy_cdf[..., -1] = 1.0
-    model = _Model(*_sparse_transitions(mdp), mdp.terminal, mdp.gamma)
+    model = SampledModel(*sparse_transitions(mdp), mdp.terminal, mdp.gamma)
     tables = _Options(np.ascontiguousarray(opts.initiation.T),
                       np.ascontiguousarray(opts.termination.T),
                       np.ascontiguousarray(opts.domain.T), opts.policy, policy_cdf)
@@ -305,7 +305,7 @@ def _run(
 
 
 @numba.njit(cache=True)
-def _draw(cdf: np.ndarray, rng: np.random.Generator) -> int:
+def draw_index(cdf: np.ndarray, rng: np.random.Generator) -> int:
     """Inverse-CDF draw of one index from a cumulative distribution whose last entry is 1."""
     u = rng.random()
     j = 0
@@ -315,10 +315,12 @@ def _draw(cdf: np.ndarray, rng: np.random.Generator) -> int:
 
 
 @numba.njit(cache=True)
-def _sample(model: _Model, s: int, a: int, rng: np.random.Generator) -> tuple[int, float, bool]:
+def sample_transition(
+    model: SampledModel, s: int, a: int, rng: np.random.Generator
+) -> tuple[int, float, bool]:
     """One environment step from (s, a): the sampled s', the reward r(s, a, s') that
     transition pays, and whether s' is terminal."""
-    j = _draw(model.cdf[s, a], rng)
+    j = draw_index(model.cdf[s, a], rng)
     s_next = model.succ[s, a, j]
     return s_next, model.reward[s, a, j], model.terminal[s_next]
 
@@ -334,7 +336,7 @@ def _best(q: np.ndarray, allowed: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def _epsilon_greedy_choice(
+def epsilon_greedy_choice(
     q: np.ndarray, allowed: np.ndarray, epsilon: float, rng: np.random.Generator
 ) -> int:
     """ε-greedy choice among the allowed options, greedy ties broken uniformly (reservoir)."""
@@ -368,13 +370,13 @@ def _smdp_q_learning_loop(Q, model, opts, settings, rng, records):  # pragma: no
     for i in range(Q.shape[0]):
         Qi = Q[i]
         for episode in range(settings.n_episodes):
-            s = _draw(settings.start_cdf, rng)
-            o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
+            s = draw_index(settings.start_cdf, rng)
+            o = epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
             s0, G, gamma_k = s, 0.0, 1.0
             t, discount, n_decisions = 0, 1.0, 1
             while True:
-                a = _draw(opts.policy_cdf[o, s], rng)
-                s_next, r, terminated = _sample(model, s, a, rng)
+                a = draw_index(opts.policy_cdf[o, s], rng)
+                s_next, r, terminated = sample_transition(model, s, a, rng)
                 t += 1
                 truncated = not terminated and t >= settings.max_steps
                 records.returns[i, episode] += discount * r
@@ -397,7 +399,7 @@ def _smdp_q_learning_loop(Q, model, opts, settings, rng, records):  # pragma: no
                     _record(records, i, episode, t, n_decisions)
                     break
                 if stops:
-                    o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
+                    o = epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
                     s0, G, gamma_k = s, 0.0, 1.0
                     n_decisions += 1
 
@@ -419,10 +421,10 @@ def _intra_option_loop(Q, model, opts, settings, random_behaviour, rng,
     for i in range(Q.shape[0]):
         Qi = Q[i]
         for episode in range(settings.n_episodes):
-            s = _draw(settings.start_cdf, rng)
+            s = draw_index(settings.start_cdf, rng)
             o, n_decisions = 0, 0
             if not random_behaviour:
-                o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
+                o = epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
                 n_decisions = 1
             t, discount = 0, 1.0
             while True:
@@ -430,9 +432,9 @@ def _intra_option_loop(Q, model, opts, settings, random_behaviour, rng,
                     a = min(int(rng.random() * n_actions), n_actions - 1)
                     b = 1.0 / n_actions
                 else:
-                    a = _draw(opts.policy_cdf[o, s], rng)
+                    a = draw_index(opts.policy_cdf[o, s], rng)
                     b = opts.policy[o, s, a]
-                s_next, r, terminated = _sample(model, s, a, rng)
+                s_next, r, terminated = sample_transition(model, s, a, rng)
                 t += 1
                 truncated = not terminated and t >= settings.max_steps
                 records.returns[i, episode] += discount * r
@@ -452,5 +454,5 @@ def _intra_option_loop(Q, model, opts, settings, random_behaviour, rng,
                     _record(records, i, episode, t, n_decisions)
                     break
                 if stops:
-                    o = _epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
+                    o = epsilon_greedy_choice(Qi[s], opts.initiation[s], settings.epsilon, rng)
                     n_decisions += 1
