@@ -1,0 +1,119 @@
+"""FeUdal Networks (Vezhnevets et al. 2017) against a flat LSTM actor-critic with the same A2C
+budget on a MiniGrid task, over seeds, with the paper's two ablations available (goals trained
+end to end without the transition policy gradient; no dilation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from chapter_code._checks import check_int, check_real
+from chapter_code.experiments import Experiment, Output, ProgressFactory
+from chapter_code.feudal.fun import METHODS, train_a2c
+from chapter_code.stats import interval_metrics, mean_ci
+
+
+@dataclass(frozen=True)
+class FunConfig:
+    """Options of the FuN experiment."""
+
+    env_id: str = "MiniGrid-DoorKey-5x5-v0"
+    """the Gymnasium id of the MiniGrid task"""
+    methods: tuple[str, ...] = ("fun", "lstm")
+    """agents to train (fun, fun-no-tpg, fun-no-dilation, lstm)"""
+    n_seeds: int = 2
+    """independent runs per agent"""
+    n_frames: int = 150_000
+    """environment steps per run, over all environments"""
+    n_envs: int = 16
+    """environments stepped together"""
+    rollout: int = 20
+    """steps per environment between updates"""
+    lr: float = 1e-3
+    """Adam step size"""
+    alpha: float = 0.5
+    """weight of the intrinsic reward in the worker's return"""
+    bins: int = 15
+    """points of the learning curves (frames split evenly)"""
+    seed: int = 0
+    """seed of the first run; run i uses seed + i"""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.env_id, str) or not self.env_id.startswith("MiniGrid-"):
+            raise ValueError(f"env_id must name a MiniGrid environment, got {self.env_id!r}")
+        if not isinstance(self.methods, tuple) or not self.methods:
+            raise TypeError(f"methods must be a non-empty tuple, got {self.methods!r}")
+        for method in self.methods:
+            if method not in METHODS:
+                raise ValueError(f"methods must be among {METHODS}, got {method!r}")
+        check_int("n_seeds", self.n_seeds, minimum=2)
+        check_int("n_frames", self.n_frames, minimum=1)
+        check_int("n_envs", self.n_envs, minimum=1)
+        check_int("rollout", self.rollout, minimum=11)
+        check_real("lr", self.lr, low=0.0, low_open=True)
+        check_real("alpha", self.alpha, low=0.0, high=1.0)
+        check_int("bins", self.bins, minimum=1)
+        check_int("seed", self.seed, minimum=0)
+
+
+def binned_returns(returns: np.ndarray, frames: np.ndarray, n_frames: int,
+                   bins: int) -> np.ndarray:
+    """Mean return of the episodes that ended in each of ``bins`` equal spans of frames,
+    NaN where none ended: (bins,)."""
+    edges = np.linspace(0, n_frames, bins + 1)
+    which = np.clip(np.searchsorted(edges, frames, side="left") - 1, 0, bins - 1)
+    out = np.full(bins, np.nan)
+    for b in range(bins):
+        chosen = returns[which == b]
+        if chosen.size:
+            out[b] = chosen.mean()
+    return out
+
+
+def _interval(samples: np.ndarray) -> dict[str, float]:
+    return {k: round(v, 6) for k, v in interval_metrics(mean_ci(samples)).items()}
+
+
+def run(config: FunConfig, progress: ProgressFactory) -> Output:
+    """Train every agent ``n_seeds`` times (one torch thread); report the mean return and the
+    share of successful episodes over the last fifth of the frames, with 95% intervals."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    curves: dict[str, np.ndarray] = {}
+    final: dict[str, np.ndarray] = {}
+    success: dict[str, np.ndarray] = {}
+    try:
+        for method in config.methods:
+            rows, last, solved = [], [], []
+            for i in range(config.n_seeds):
+                result = train_a2c(config.env_id, method, n_envs=config.n_envs,
+                                   n_frames=config.n_frames, seed=config.seed + i,
+                                   rollout=config.rollout, lr=config.lr, alpha=config.alpha)
+                rows.append(binned_returns(result.returns, result.frames, config.n_frames,
+                                           config.bins))
+                late = result.returns[result.frames > 0.8 * config.n_frames]
+                last.append(late.mean() if late.size else 0.0)
+                solved.append((late > 0).mean() if late.size else 0.0)
+            curves[method], final[method] = np.array(rows), np.array(last)
+            success[method] = np.array(solved)
+    finally:
+        torch.set_num_threads(threads)
+    metrics: dict[str, Any] = {
+        "env_id": config.env_id, "n_seeds": config.n_seeds, "n_frames": config.n_frames,
+        "final_return": {m: _interval(samples) for m, samples in final.items()},
+        "final_success": {m: _interval(samples) for m, samples in success.items()},
+    }
+    arrays = {f"curve_{m.replace('-', '_')}": c for m, c in curves.items()}
+    return Output(metrics, arrays)
+
+
+EXPERIMENT = Experiment(
+    name="fun",
+    summary="Vezhnevets et al. (2017): FuN vs a flat LSTM actor-critic on MiniGrid",
+    config_type=FunConfig,
+    run=run,
+    fingerprint={"n_frames": 320, "n_envs": 2, "bins": 2},
+)

@@ -1,0 +1,33 @@
+"""The fun experiment at a tiny size, its curve binning by hand, and its config checks."""
+
+import numpy as np
+import pytest
+
+from chapter_code.experiments import run
+from chapter_code.experiments.fun import FunConfig, binned_returns
+
+
+@pytest.mark.unit
+def test_binned_returns_by_hand():
+    returns = np.array([0.0, 1.0, 0.5, 0.9])
+    frames = np.array([10, 40, 60, 100])
+    np.testing.assert_array_equal(binned_returns(returns, frames, 100, 2), [0.5, 0.7])
+    assert np.isnan(binned_returns(returns[:1], frames[:1], 100, 2)[1])
+
+
+@pytest.mark.unit
+def test_tiny_run_reports_every_method():
+    out = run("fun", env_id="MiniGrid-Empty-5x5-v0", methods=("fun", "lstm"), n_frames=320,
+              n_envs=2, bins=2)
+    assert set(out.metrics["final_return"]) == {"fun", "lstm"}
+    assert out.arrays["curve_fun"].shape == (2, 2)
+
+
+@pytest.mark.unit
+def test_config_checks():
+    with pytest.raises(ValueError, match="methods"):
+        FunConfig(methods=("fun", "options"))
+    with pytest.raises(ValueError, match="env_id"):
+        FunConfig(env_id="CartPole-v1")
+    with pytest.raises(ValueError, match="rollout"):
+        FunConfig(rollout=10)
