@@ -144,9 +144,9 @@ class TD3(nn.Module):
                                (self.q2_target, self.q2)):
             target.load_state_dict(source.state_dict())
             target.requires_grad_(False)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=config.lr)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=config.lr, foreach=True)
         self.critic_opt = torch.optim.Adam([*self.q1.parameters(), *self.q2.parameters()],
-                                           lr=config.lr)
+                                           lr=config.lr, foreach=True)
         self.updates = 0
 
     def act(self, obs: Tensor) -> Tensor:

@@ -1,0 +1,351 @@
+"""HIRO's two-level agent on the torch point maze, batched over independent learners
+(Nachum et al. 2018, Algorithm 1 of the appendix, §3).
+
+Every c steps the manager μ^hi(s_t) proposes a goal g_t, a desired change of the ball's
+position (x, y); between decisions the goal follows the state, g_{t+1} = h(s_t, g_t, s_{t+1})
+(eq. 2); the worker μ^lo(s_t, g_t) acts and is paid -||s_t + g_t - s_{t+1}|| (eq. 3). The
+manager stores (s_t, g_t, Σ R_{t:t+c-1}, s_{t+c}) with the c states and actions in between, and
+at training time relabels g_t by the off-policy correction (eq. 5) under the current worker.
+Both levels learn by TD3. ``correction=False`` keeps the stored goal (the paper's ablation);
+:func:`train_flat` is TD3 on the environment reward alone (the paper's flat baseline).
+
+Learner i owns ``n_envs`` mazes, its networks' i-th slice and its own replay memories; all
+learners step and update together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from chapter_code._checks import check_int, check_real
+from chapter_code.hiro.correction import goal_transition, intrinsic_reward, off_policy_correction
+from chapter_code.hiro.pointmaze import PointMaze, goal_distance
+from chapter_code.hiro.td3 import TD3, Batch, TD3Config
+from chapter_code.seeding import torch_stream
+
+OBS_DIM = 4
+ACTION_DIM = 2
+GOAL_DIM = 2
+
+
+@dataclass(frozen=True)
+class HiroConfig:
+    """Options of a HIRO (or flat TD3) training run on the torch point maze."""
+
+    n_learners: int = 3
+    """independent learners (seeds) trained together"""
+    n_envs: int = 4
+    """mazes each learner steps in parallel"""
+    env_steps: int = 100_000
+    """environment steps each learner takes (over its n_envs mazes)"""
+    max_steps: int = 300
+    """episode length (the real env's time limit)"""
+    c: int = 10
+    """steps between manager decisions"""
+    goal_high: float = 0.5
+    """goals lie in [-goal_high, goal_high]² (a change of position)"""
+    manager_reward_scale: float = 0.1
+    """the manager learns from this times the summed environment reward"""
+    worker_noise: float = 0.2
+    """σ of the Gaussian exploration noise on worker (and flat) actions in [-1, 1]"""
+    manager_noise: float = 0.2
+    """σ of the exploration noise on the manager's action, in units of goal_high"""
+    warmup: int = 5_000
+    """environment steps per learner of uniformly random actions and goals before learning"""
+    batch_size: int = 128
+    """minibatch per learner and update"""
+    capacity: int = 200_000
+    """replay memory per learner and level (transitions)"""
+    eval_every: int = 10_000
+    """environment steps between evaluations"""
+    n_eval: int = 10
+    """evaluation episodes per learner (noise-free policies)"""
+    reward_type: str = "distance"
+    """the maze's reward (see chapter_code.hiro.pointmaze.REWARDS)"""
+    td3: TD3Config = field(default_factory=TD3Config)
+    """TD3's hyper-parameters, both levels"""
+
+    def __post_init__(self) -> None:
+        for name in ("n_learners", "n_envs", "c", "batch_size", "n_eval"):
+            check_int(name, getattr(self, name), minimum=1)
+        check_int("max_steps", self.max_steps, minimum=self.c)
+        if self.max_steps % self.c:
+            raise ValueError(f"max_steps must be a multiple of c = {self.c}, got "
+                             f"{self.max_steps}")
+        check_int("warmup", self.warmup, minimum=0)
+        check_int("env_steps", self.env_steps, minimum=self.warmup + 1)
+        check_int("eval_every", self.eval_every, minimum=1)
+        check_int("capacity", self.capacity, minimum=self.batch_size)
+        check_real("goal_high", self.goal_high, low=0.0, low_open=True)
+        check_real("manager_reward_scale", self.manager_reward_scale, low=0.0, low_open=True)
+        check_real("worker_noise", self.worker_noise, low=0.0)
+        check_real("manager_noise", self.manager_noise, low=0.0)
+        PointMaze(1, reward_type=self.reward_type)
+        if not isinstance(self.td3, TD3Config):
+            raise TypeError(f"td3 must be a TD3Config, got {type(self.td3).__name__}")
+
+
+class Replay:
+    """One circular replay memory per learner: fields (n, capacity, ...)."""
+
+    def __init__(self, n: int, capacity: int, shapes: dict[str, tuple[int, ...]],
+                 dtypes: dict[str, torch.dtype] | None = None) -> None:
+        dtypes = dtypes or {}
+        self.data = {k: torch.zeros((n, capacity, *s), dtype=dtypes.get(k, torch.float32))
+                     for k, s in shapes.items()}
+        self.capacity, self.size, self.next = capacity, 0, 0
+
+    def add(self, **fields: Tensor) -> None:
+        """Append k transitions per learner: each field (n, k, ...)."""
+        k = next(iter(fields.values())).shape[1]
+        idx = (self.next + torch.arange(k)) % self.capacity
+        for name, value in fields.items():
+            self.data[name][:, idx] = value
+        self.next = (self.next + k) % self.capacity
+        self.size = min(self.size + k, self.capacity)
+
+    def sample(self, batch_size: int, generator: torch.Generator) -> dict[str, Tensor]:
+        """``batch_size`` transitions per learner, uniformly with replacement."""
+        n = next(iter(self.data.values())).shape[0]
+        idx = torch.randint(self.size, (n, batch_size), generator=generator)
+        rows = torch.arange(n)[:, None]
+        return {name: value[rows, idx] for name, value in self.data.items()}
+
+
+def _noisy(action: Tensor, sigma: float, generator: torch.Generator) -> Tensor:
+    """action + N(0, σ²), clipped to [-1, 1]: TD3's exploration."""
+    return (action + sigma * torch.randn(action.shape, generator=generator)).clamp(-1.0, 1.0)
+
+
+def _uniform(shape: tuple[int, ...], generator: torch.Generator) -> Tensor:
+    return 2 * torch.rand(shape, generator=generator) - 1
+
+
+@dataclass
+class TrainResult:
+    """What a training run leaves: ``success`` (n_learners, n_evals) the fraction of
+    evaluation episodes ending within the goal radius and ``distance`` (n_learners, n_evals)
+    their mean final distance to the goal, at ``eval_steps`` (n_evals,)
+    environment steps per learner; the trained levels (``manager`` the flat learner and
+    ``worker`` None for flat TD3)."""
+
+    success: np.ndarray
+    distance: np.ndarray
+    eval_steps: np.ndarray
+    manager: TD3
+    worker: TD3 | None
+    config: HiroConfig
+    trace: dict[str, Tensor] | None = None
+    """``record``: positions (n, n_eval, T + 1, 2) and absolute subgoals s_t + g_t
+    (n, n_eval, T / c, 2) of one noise-free evaluation"""
+
+
+class HiroAgent:
+    """The two TD3 levels of ``n`` learners and how they act."""
+
+    def __init__(self, config: HiroConfig, generator: torch.Generator) -> None:
+        n = config.n_learners
+        self.config = config
+        self.manager = TD3(n, OBS_DIM, GOAL_DIM, config.td3, generator=generator)
+        self.worker = TD3(n, OBS_DIM + GOAL_DIM, ACTION_DIM, config.td3, generator=generator)
+        self.goal_high = torch.full((GOAL_DIM,), config.goal_high)
+
+    def worker_policy(self, obs: Tensor, goal: Tensor) -> Tensor:
+        """μ^lo(s, g) for flat rows of one learner set: obs (n, B, 4), goal (n, B, 2)."""
+        return self.worker.actor(torch.cat([obs, goal / self.goal_high], dim=-1))
+
+    def propose(self, obs: Tensor) -> Tensor:
+        """The manager's noise-free goal μ^hi(s): (n, B, 4) -> (n, B, 2)."""
+        return self.manager.act(obs) * self.goal_high
+
+    def act(self, obs: Tensor, goal: Tensor) -> Tensor:
+        """The worker's noise-free action: (n, B, 2)."""
+        with torch.no_grad():
+            return self.worker_policy(obs, goal)
+
+    def relabel(self, states: Tensor, actions: Tensor, goal: Tensor,
+                generator: torch.Generator) -> Tensor:
+        """Every learner's stored goals relabelled under its own current worker by
+        :func:`off_policy_correction` (eq. 5): states (n, B, c + 1, 4), actions (n, B, c, 2),
+        goal (n, B, 2) -> (n, B, 2)."""
+        n, B, c = actions.shape[0], actions.shape[1], actions.shape[2]
+
+        def worker(obs: Tensor, g: Tensor) -> Tensor:
+            # rows arrive learner by learner: route each block to its learner's slice
+            out = self.worker_policy(obs.reshape(n, -1, OBS_DIM), g.reshape(n, -1, GOAL_DIM))
+            return out.reshape(-1, ACTION_DIM)
+
+        chosen, _ = off_policy_correction(
+            worker, states.reshape(n * B, c + 1, OBS_DIM), actions.reshape(n * B, c, ACTION_DIM),
+            goal.reshape(n * B, GOAL_DIM), self.goal_high, generator=generator)
+        return chosen.reshape(n, B, GOAL_DIM)
+
+
+def _outcome(env: PointMaze, n: int) -> Tensor:
+    """(n, 2): per learner, the fraction of its mazes within the goal radius and the mean
+    final distance to the goal."""
+    return torch.stack([env.success().reshape(n, -1).float().mean(dim=1),
+                        goal_distance(env.position).reshape(n, -1).float().mean(dim=1)], 1)
+
+
+def _evaluate_hiro(agent: HiroAgent, config: HiroConfig, generator: torch.Generator,
+                   record: bool = False) -> tuple[Tensor, dict[str, Tensor]]:
+    """Noise-free episodes, ``n_eval`` per learner: :func:`_outcome` and, if ``record``, the
+    positions (n, n_eval, T + 1, 2) and the absolute subgoals s_t + g_t at each decision."""
+    n, m = config.n_learners, config.n_eval
+    env = PointMaze(n * m, max_steps=config.max_steps, reward_type=config.reward_type)
+    obs = env.reset(generator).reshape(n, m, OBS_DIM)
+    positions, targets = [obs[..., :GOAL_DIM]], []
+    goal = torch.zeros(n, m, GOAL_DIM)
+    for t in range(config.max_steps):
+        if t % config.c == 0:
+            goal = agent.propose(obs)
+            targets.append(obs[..., :GOAL_DIM] + goal)
+        new, _, _, _ = env.step(agent.act(obs, goal).reshape(n * m, ACTION_DIM))
+        new = new.reshape(n, m, OBS_DIM)
+        goal = goal_transition(obs[..., :GOAL_DIM], goal, new[..., :GOAL_DIM])
+        obs = new
+        positions.append(obs[..., :GOAL_DIM])
+    trace = {"positions": torch.stack(positions, 2), "subgoals": torch.stack(targets, 2)}
+    return _outcome(env, n), (trace if record else {})
+
+
+def _manager_update(agent: HiroAgent, memory: Replay, config: HiroConfig, correction: bool,
+                    generator: torch.Generator, never: Tensor) -> None:
+    """One TD3 step of every manager on (s_t, g̃_t, scale · Σ R, s_{t+c}), g̃_t the stored goal
+    relabelled by :func:`off_policy_correction` under the current worker if ``correction``."""
+    b = memory.sample(config.batch_size, generator)
+    goal = agent.relabel(b["states"], b["actions"], b["goal"], generator) if correction \
+        else b["goal"]
+    agent.manager.update(Batch(b["states"][:, :, 0], goal / agent.goal_high,
+                               config.manager_reward_scale * b["reward"],
+                               b["states"][:, :, -1], never), generator)
+
+
+def _eval_points(config: HiroConfig) -> dict[int, int]:
+    """Vector step after which to evaluate -> environment steps per learner by then."""
+    E = config.n_envs
+    return {-(-s // E): s for s in range(config.eval_every, config.env_steps + 1,
+                                         config.eval_every)}
+
+
+def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
+               record: bool = False) -> TrainResult:
+    """Train ``config.n_learners`` HIRO agents on the torch point maze (Nachum et al. 2018):
+    the worker updated once per vector step (one step of each learner's n_envs mazes), the
+    manager once per c of them, its goals relabelled by :func:`off_policy_correction` if
+    ``correction``. ``record``: keep one noise-free evaluation's paths and subgoals."""
+    if not isinstance(correction, bool):
+        raise TypeError(f"correction must be a bool, got {correction!r}")
+    cfg = config
+    n, E, c = cfg.n_learners, cfg.n_envs, cfg.c
+    agent = HiroAgent(cfg, torch_stream(seed, "init"))
+    explore, sample = torch_stream(seed, "explore"), torch_stream(seed, "sample")
+    evaluate = torch_stream(seed, "evaluate")
+    env = PointMaze(n * E, max_steps=cfg.max_steps, reward_type=cfg.reward_type)
+    worker_memory = Replay(n, cfg.capacity, {
+        "obs": (OBS_DIM + GOAL_DIM,), "action": (ACTION_DIM,), "reward": (),
+        "next_obs": (OBS_DIM + GOAL_DIM,)})
+    manager_memory = Replay(n, max(cfg.capacity // c, cfg.batch_size), {
+        "states": (c + 1, OBS_DIM), "actions": (c, ACTION_DIM), "goal": (GOAL_DIM,),
+        "reward": ()})
+    points = _eval_points(cfg)
+    success = []
+    obs = goal = segment_goal = summed = torch.zeros(0)
+    states: list[Tensor] = []
+    actions: list[Tensor] = []
+    never = torch.zeros(n, cfg.batch_size, dtype=torch.bool)
+    for step in range(max(points)):
+        t = step % cfg.max_steps
+        warm = step * E < cfg.warmup
+        if t == 0:
+            obs = env.reset(explore).reshape(n, E, OBS_DIM)
+        if t % c == 0:  # the manager decides
+            if warm:
+                segment_goal = _uniform((n, E, GOAL_DIM), explore) * agent.goal_high
+            else:
+                segment_goal = _noisy(agent.manager.act(obs), cfg.manager_noise,
+                                      explore) * agent.goal_high
+            goal, summed, states, actions = segment_goal, torch.zeros(n, E), [obs], []
+        if warm:
+            action = _uniform((n, E, ACTION_DIM), explore)
+        else:
+            action = _noisy(agent.act(obs, goal), cfg.worker_noise, explore)
+        new, reward, _, _ = env.step(action.reshape(n * E, ACTION_DIM))
+        new, reward = new.reshape(n, E, OBS_DIM), reward.reshape(n, E)
+        next_goal = goal_transition(obs[..., :GOAL_DIM], goal, new[..., :GOAL_DIM])
+        worker_memory.add(
+            obs=torch.cat([obs, goal / agent.goal_high], -1), action=action,
+            reward=intrinsic_reward(obs[..., :GOAL_DIM], goal, new[..., :GOAL_DIM]),
+            next_obs=torch.cat([new, next_goal / agent.goal_high], -1))
+        summed = summed + reward
+        states.append(new)
+        actions.append(action)
+        obs, goal = new, next_goal
+        if t % c == c - 1:
+            manager_memory.add(states=torch.stack(states, 2), actions=torch.stack(actions, 2),
+                               goal=segment_goal, reward=summed)
+        if not warm:
+            b = worker_memory.sample(cfg.batch_size, sample)
+            agent.worker.update(Batch(b["obs"], b["action"], b["reward"], b["next_obs"],
+                                      never), sample)
+            if t % c == c - 1:
+                _manager_update(agent, manager_memory, cfg, correction, sample, never)
+        if step + 1 in points:
+            success.append(_evaluate_hiro(agent, cfg, evaluate)[0])
+    trace = _evaluate_hiro(agent, cfg, evaluate, record=True)[1] if record else None
+    outcome = torch.stack(success, 1).numpy()
+    return TrainResult(outcome[..., 0], outcome[..., 1], np.asarray(list(points.values())),
+                       agent.manager, agent.worker, cfg, trace)
+
+
+def _evaluate_flat(actor: TD3, config: HiroConfig, generator: torch.Generator) -> Tensor:
+    """Noise-free episodes of flat TD3, ``n_eval`` per learner: :func:`_outcome`."""
+    n, m = config.n_learners, config.n_eval
+    env = PointMaze(n * m, max_steps=config.max_steps, reward_type=config.reward_type)
+    obs = env.reset(generator).reshape(n, m, OBS_DIM)
+    for _ in range(config.max_steps):
+        obs = env.step(actor.act(obs).reshape(n * m, ACTION_DIM))[0].reshape(n, m, OBS_DIM)
+    return _outcome(env, n)
+
+
+def train_flat(config: HiroConfig, *, seed: int) -> TrainResult:
+    """Flat TD3 on the environment reward, the same budget, noise and update schedule as the
+    worker of :func:`train_hiro` (the paper's "TD3" baseline)."""
+    cfg = config
+    n, E = cfg.n_learners, cfg.n_envs
+    agent = TD3(n, OBS_DIM, ACTION_DIM, cfg.td3, generator=torch_stream(seed, "init"))
+    explore, sample = torch_stream(seed, "explore"), torch_stream(seed, "sample")
+    evaluate = torch_stream(seed, "evaluate")
+    env = PointMaze(n * E, max_steps=cfg.max_steps, reward_type=cfg.reward_type)
+    memory = Replay(n, cfg.capacity, {"obs": (OBS_DIM,), "action": (ACTION_DIM,),
+                                      "reward": (), "next_obs": (OBS_DIM,)})
+    points = _eval_points(cfg)
+    success = []
+    obs = torch.zeros(0)
+    never = torch.zeros(n, cfg.batch_size, dtype=torch.bool)
+    for step in range(max(points)):
+        warm = step * E < cfg.warmup
+        if step % cfg.max_steps == 0:
+            obs = env.reset(explore).reshape(n, E, OBS_DIM)
+        if warm:
+            action = _uniform((n, E, ACTION_DIM), explore)
+        else:
+            action = _noisy(agent.act(obs), cfg.worker_noise, explore)
+        new, reward, _, _ = env.step(action.reshape(n * E, ACTION_DIM))
+        new = new.reshape(n, E, OBS_DIM)
+        memory.add(obs=obs, action=action, reward=reward.reshape(n, E), next_obs=new)
+        obs = new
+        if not warm:
+            b = memory.sample(cfg.batch_size, sample)
+            agent.update(Batch(b["obs"], b["action"], b["reward"], b["next_obs"], never),
+                         sample)
+        if step + 1 in points:
+            success.append(_evaluate_flat(agent, cfg, evaluate))
+    outcome = torch.stack(success, 1).numpy()
+    return TrainResult(outcome[..., 0], outcome[..., 1], np.asarray(list(points.values())),
+                       agent, None, cfg)

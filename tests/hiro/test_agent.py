@@ -1,0 +1,113 @@
+"""HIRO's two-level agent: replay, batched relabelling against one learner at a time,
+determinism, and bad configurations."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from chapter_code.hiro.agent import HiroAgent, HiroConfig, Replay, train_flat, train_hiro
+from chapter_code.hiro.correction import candidate_goals, relabel_score
+from chapter_code.seeding import torch_stream
+
+pytestmark = pytest.mark.unit
+
+TINY = HiroConfig(n_learners=2, n_envs=2, env_steps=200, max_steps=50, c=5, warmup=60,
+                  batch_size=8, capacity=1000, eval_every=100, n_eval=2)
+
+
+def test_replay_is_circular_and_samples_what_was_stored():
+    memory = Replay(2, 3, {"x": ()})
+    memory.add(x=torch.tensor([[1.0, 2.0], [10.0, 20.0]]))
+    memory.add(x=torch.tensor([[3.0, 4.0], [30.0, 40.0]]))
+    assert memory.size == 3 and memory.next == 1
+    assert memory.data["x"].tolist() == [[4.0, 2.0, 3.0], [40.0, 20.0, 30.0]]
+    got = memory.sample(50, torch_stream(0, "s"))["x"]
+    assert set(got[0].tolist()) == {2.0, 3.0, 4.0} and set(got[1].tolist()) == {20.0, 30.0,
+                                                                                40.0}
+
+
+def test_batched_relabelling_is_each_learners_own():
+    """The batched relabelling routes every stored transition to its own learner's worker:
+    the same candidates (same generator), scored learner by learner with that learner's slice
+    alone, give the same choice."""
+    agent = HiroAgent(dataclasses.replace(TINY, n_learners=3), torch_stream(0, "init"))
+    gen = torch_stream(0, "data")
+    states = torch.randn(3, 6, 6, 4, generator=gen)
+    actions = torch.rand(3, 6, 5, 2, generator=gen) * 2 - 1
+    goal = (torch.rand(3, 6, 2, generator=gen) * 2 - 1) * 0.5
+    batched = agent.relabel(states, actions, goal, torch_stream(1, "r"))
+    candidates = candidate_goals(goal.reshape(18, 2), states[:, :, 0, :2].reshape(18, 2),
+                                 states[:, :, -1, :2].reshape(18, 2), agent.goal_high,
+                                 generator=torch_stream(1, "r")).reshape(3, 6, 10, 2)
+    for i in range(3):
+        actor = agent.worker.actor
+        weights = [(W[i], b[i]) for W, b in zip(actor.weights, actor.biases, strict=True)]
+
+        def worker(obs, g, weights=weights):
+            h = torch.cat([obs, g / agent.goal_high], -1)
+            for k, (W, b) in enumerate(weights):
+                h = h @ W + b
+                h = torch.relu(h) if k < len(weights) - 1 else torch.tanh(h)
+            return h
+
+        with torch.no_grad():
+            score = relabel_score(worker, states[i], actions[i], candidates[i])
+        expected = candidates[i][torch.arange(6), score.argmax(1)]
+        torch.testing.assert_close(batched[i], expected)
+    assert not torch.equal(batched, goal)  # some goals were relabelled
+
+
+@pytest.mark.determinism
+@pytest.mark.parametrize("method", ["hiro", "no-correction", "flat"])
+def test_training_is_deterministic(method):
+    def run():
+        if method == "flat":
+            result = train_flat(TINY, seed=3)
+        else:
+            result = train_hiro(TINY, seed=3, correction=method == "hiro")
+        params = torch.cat([p.reshape(-1) for p in result.manager.actor.parameters()])
+        return result, params.detach()
+
+    a, pa = run()
+    b, pb = run()
+    assert torch.equal(pa, pb) and np.array_equal(a.success, b.success)
+    assert a.success.shape == (2, 2) and a.eval_steps.tolist() == [100, 200]
+
+
+def test_correction_changes_the_managers_learning():
+    a = train_hiro(TINY, seed=3, correction=True)
+    b = train_hiro(TINY, seed=3, correction=False)
+    pa = torch.cat([p.reshape(-1) for p in a.manager.actor.parameters()])
+    pb = torch.cat([p.reshape(-1) for p in b.manager.actor.parameters()])
+    assert not torch.equal(pa, pb)
+
+
+def test_recorded_trace_shapes_and_subgoals():
+    result = train_hiro(TINY, seed=0, record=True)
+    trace = result.trace
+    assert trace["positions"].shape == (2, 2, 51, 2)
+    assert trace["subgoals"].shape == (2, 2, 10, 2)
+    # each subgoal lies within goal_high of the position where it was set
+    offset = trace["subgoals"] - trace["positions"][:, :, :-1:5]
+    assert offset.abs().max() <= TINY.goal_high + 1e-6
+
+
+@pytest.mark.parametrize(("field", "value", "error", "match"), [
+    ("c", 0, ValueError, "c must be"),
+    ("max_steps", 52, ValueError, "multiple of c"),
+    ("env_steps", 50, ValueError, "env_steps must be"),
+    ("goal_high", 0.0, ValueError, "goal_high"),
+    ("reward_type", "exp", ValueError, "reward_type"),
+    ("td3", {}, TypeError, "td3 must be"),
+    ("n_learners", 1.5, TypeError, "n_learners"),
+])
+def test_bad_config(field, value, error, match):
+    with pytest.raises(error, match=match):
+        dataclasses.replace(TINY, **{field: value})
+
+
+def test_bad_correction_flag():
+    with pytest.raises(TypeError, match="correction must be a bool"):
+        train_hiro(TINY, seed=0, correction=1)

@@ -1,0 +1,45 @@
+"""The hiro experiment: its command line, its metrics and its determinism."""
+
+import json
+
+import pytest
+
+from chapter_code.cli import main
+from chapter_code.experiments.hiro import METHODS, HiroExperimentConfig
+
+pytestmark = pytest.mark.unit
+
+SMALL = ["--n-seeds", "2", "--env-steps", "200", "--n-envs", "2", "--warmup", "60",
+         "--eval-every", "100", "--n-eval", "2"]
+
+
+def _json(capsys):
+    assert main(["run", "hiro", "--json", *SMALL]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cli_prints_the_issues_metrics_and_is_deterministic(capsys):
+    metrics = _json(capsys)
+    assert metrics["env_steps"] == 200 and metrics["n_seeds"] == 2
+    for method in METHODS:
+        for key in ("final_success", "final_distance"):
+            m = metrics[key][method]
+            assert m["low"] <= m["mean"] <= m["high"]
+        assert 0 <= metrics["final_success"][method]["mean"] <= 1
+    assert metrics["success_hiro"] == metrics["final_success"]["hiro"]["mean"]
+    assert metrics["success_no_correction"] == metrics["final_success"]["no_correction"]["mean"]
+    assert metrics["success_flat"] == metrics["final_success"]["flat"]["mean"]
+    # the ball starts about 2 from the goal and cannot leave the 3 x 3 maze
+    assert 0 < metrics["final_distance"]["flat"]["mean"] < 3.2
+    assert _json(capsys) == metrics
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"n_seeds": 1}, ValueError, "n_seeds must be"),
+    ({"reward_type": "exp"}, ValueError, "reward_type"),
+    ({"c": 7}, ValueError, "multiple of c"),
+    ({"env_steps": 10}, ValueError, "env_steps must be"),
+])
+def test_bad_config(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        HiroExperimentConfig(**kwargs)
