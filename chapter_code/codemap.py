@@ -116,6 +116,37 @@ ENTRIES: tuple[CodeMapEntry, ...] = (
     CodeMapEntry("Termination loss β(s') (A_Ω + ξ) (Theorem 2)",
                  "Bacon, Harb & Precup (2017), Theorem 2; ALE section",
                  "chapter_code.option_critic.termination_loss", "13_option_critic"),
+
+    CodeMapEntry("Bottleneck states: one pick per passage of local cut vertices, ranked by "
+                 "betweenness", "Şimşek & Barto (2008); Freeman (1977)",
+                 "chapter_code.options.bottleneck_states", "03_option_discovery"),
+    CodeMapEntry("Local cut vertices (a state that disconnects its own neighbourhood)",
+                 "after Şimşek, Wolfe & Barto (2005), local graph partitioning",
+                 "chapter_code.options.local_cut_vertices", "03_option_discovery"),
+    CodeMapEntry("Subgoal options to bottlenecks (initiation, termination, policy as the "
+                 "hallway options)", "Sutton, Precup & Singh (1999), §3.1",
+                 "chapter_code.options.subgoal_options", "03_option_discovery"),
+    CodeMapEntry("DIAYN pseudo-reward log q(z|s') − log p(z)", "Eysenbach et al. (2019)",
+                 "chapter_code.skills.diayn_reward", "04_skills_diayn"),
+    CodeMapEntry("Discriminator step: gradient ascent on log q(z|s)", "Eysenbach et al. (2019)",
+                 "chapter_code.skills.discriminator_step", "04_skills_diayn"),
+    CodeMapEntry("VIC's prior: the maximiser p ∝ exp E[log q(z|s_T)] of the bound",
+                 "Gregor, Rezende & Wierstra (2016)", "chapter_code.skills.best_prior",
+                 "04_skills_diayn"),
+    CodeMapEntry("Soft value V = α log Σ exp(Q/α)", "Haarnoja et al. (2017)",
+                 "chapter_code.skills.soft_value", "04_skills_diayn"),
+    CodeMapEntry("Soft (Boltzmann) policy exp((Q − V)/α)", "Haarnoja et al. (2017)",
+                 "chapter_code.skills.soft_policy", "04_skills_diayn"),
+    CodeMapEntry("Soft Q target r + γ V(s')", "Haarnoja et al. (2017)",
+                 "chapter_code.skills.soft_q_target", "04_skills_diayn"),
+    CodeMapEntry("Soft Q-learning update", "Haarnoja et al. (2017)",
+                 "chapter_code.skills.soft_q_update", "04_skills_diayn"),
+    CodeMapEntry("log π of a tanh-squashed Gaussian action", "Haarnoja et al. (2018), appendix C",
+                 "chapter_code.skills.tanh_gaussian_log_prob", "04_skills_diayn"),
+    CodeMapEntry("SAC clipped double-Q soft target", "Haarnoja et al. (2018)",
+                 "chapter_code.skills.sac_soft_target", "04_skills_diayn"),
+    CodeMapEntry("SAC temperature loss J(α)", "Haarnoja et al. (2018)",
+                 "chapter_code.skills.temperature_loss", "04_skills_diayn"),
 )
 
 
