@@ -13,8 +13,14 @@ import torch
 
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
-from chapter_code.hiro.agent import HiroConfig, TrainResult, train_flat, train_hiro
-from chapter_code.hiro.pointmaze import REWARDS
+from chapter_code.hiro.agent import (
+    HiroConfig,
+    TrainResult,
+    rollout_gymnasium,
+    train_flat,
+    train_hiro,
+)
+from chapter_code.hiro.pointmaze import GOAL_RADIUS, GOAL_XY, REWARDS
 from chapter_code.seeding import stream
 from chapter_code.stats import mean_ci
 
@@ -44,11 +50,14 @@ class HiroExperimentConfig:
     """noise-free evaluation episodes per learner and evaluation"""
     reward_type: str = "distance"
     """maze reward: distance (-||xy - goal||, the paper's), dense (exp of minus it) or sparse"""
+    n_real: int = 3
+    """episodes of each trained HIRO learner run in the real PointMaze_UMaze-v3 (0: none)"""
     seed: int = 0
     """seed of the experiment's random streams"""
 
     def __post_init__(self) -> None:
         check_int("n_seeds", self.n_seeds, minimum=2)
+        check_int("n_real", self.n_real, minimum=0)
         check_choice("reward_type", self.reward_type, REWARDS)
         check_real("goal_high", self.goal_high, low=0.0, low_open=True)
         check_int("seed", self.seed, minimum=0)
@@ -60,6 +69,12 @@ class HiroExperimentConfig:
                           env_steps=self.env_steps, c=self.c, goal_high=self.goal_high,
                           warmup=self.warmup, eval_every=self.eval_every, n_eval=self.n_eval,
                           reward_type=self.reward_type)
+
+
+def _interval(samples: np.ndarray) -> dict[str, float]:
+    """Mean and 95% t-interval over seeds, rounded for stable printing."""
+    return {k: round(float(v), 6) for k, v in
+            zip(("mean", "low", "high"), mean_ci(samples), strict=True)}
 
 
 def _seed(config: HiroExperimentConfig, method: str) -> int:
@@ -77,9 +92,30 @@ def train(config: HiroExperimentConfig, method: str) -> TrainResult:
                       record=method == "hiro")
 
 
+def real_env_distances(result: TrainResult, n_episodes: int, seed: int) -> np.ndarray:
+    """Final distance to the goal of ``n_episodes`` noise-free episodes of every trained HIRO
+    learner in the real ``PointMaze_UMaze-v3`` (MuJoCo): (n_learners, n_episodes)."""
+    import gymnasium
+    import gymnasium_robotics
+
+    if result.agent is None:
+        raise ValueError("result must come from train_hiro (it has no HIRO agent)")
+    gymnasium.register_envs(gymnasium_robotics)
+    env = gymnasium.make("PointMaze_UMaze-v3", continuing_task=False,
+                         max_episode_steps=result.config.max_steps)
+    seeds = stream(seed, "real-env").integers(2**31, size=n_episodes)
+    out = np.empty((result.config.n_learners, n_episodes))
+    for i in range(result.config.n_learners):
+        for k, s in enumerate(seeds):
+            end = rollout_gymnasium(result.agent, env, i, seed=int(s))[-1]
+            out[i, k] = np.linalg.norm(end - np.asarray(GOAL_XY))
+    return out
+
+
 def run(config: HiroExperimentConfig, progress: ProgressFactory) -> Output:
     """Train the three methods in turn; final success and final distance to the goal with a
-    95% t-interval over seeds, and their curves. Wall-clock seconds go into ``objects`` (they
+    95% t-interval over seeds, and their curves; the trained HIRO learners also run in the real
+    PointMaze_UMaze-v3. Wall-clock seconds go into ``objects`` (they
     vary from run to run)."""
     torch.set_num_threads(1)
     metrics: dict[str, Any] = {"final_success": {}, "final_distance": {},
@@ -91,17 +127,20 @@ def run(config: HiroExperimentConfig, progress: ProgressFactory) -> Output:
         result = train(config, method)
         objects["seconds"][method] = time.perf_counter() - start
         objects[method] = result
-        for key, values in (("final_success", result.success),
-                            ("final_distance", result.distance)):
-            metrics[key][method] = {k: round(float(v), 6) for k, v in
-                                    zip(("mean", "low", "high"), mean_ci(values[:, -1]),
-                                        strict=True)}
+        metrics["final_success"][method] = _interval(result.success[:, -1])
+        metrics["final_distance"][method] = _interval(result.distance[:, -1])
         arrays[f"success_{method}"] = result.success
         arrays[f"distance_{method}"] = result.distance
         arrays["eval_steps"] = result.eval_steps
         if result.trace is not None:
             arrays["trace_positions"] = result.trace["positions"][0].numpy()
             arrays["trace_subgoals"] = result.trace["subgoals"][0].numpy()
+        if method == "hiro" and config.n_real:
+            real = real_env_distances(result, config.n_real, config.seed)
+            arrays["real_distance_hiro"] = real
+            metrics["real_env_hiro"] = {
+                "final_distance": _interval(real.mean(axis=1)),
+                "success": _interval((real <= GOAL_RADIUS).mean(axis=1))}
     final_means = {m: metrics["final_success"][m]["mean"] for m in METHODS}
     metrics.update(success_hiro=final_means["hiro"],
                    success_no_correction=final_means["no_correction"],
@@ -115,5 +154,5 @@ EXPERIMENT = Experiment(
     config_type=HiroExperimentConfig,
     run=run,
     fingerprint={"n_seeds": 2, "env_steps": 300, "n_envs": 2, "warmup": 100,
-                 "eval_every": 150, "n_eval": 2},
+                 "eval_every": 150, "n_eval": 2, "n_real": 1},
 )

@@ -16,6 +16,7 @@ learners step and update together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ from torch import Tensor
 
 from chapter_code._checks import check_int, check_real
 from chapter_code.hiro.correction import goal_transition, intrinsic_reward, off_policy_correction
-from chapter_code.hiro.pointmaze import PointMaze, goal_distance
+from chapter_code.hiro.pointmaze import GOAL_CELL, GOAL_XY, START_CELL, PointMaze, goal_distance
 from chapter_code.hiro.td3 import TD3, Batch, TD3Config
 from chapter_code.seeding import torch_stream
 
@@ -142,6 +143,8 @@ class TrainResult:
     trace: dict[str, Tensor] | None = None
     """``record``: positions (n, n_eval, T + 1, 2) and absolute subgoals s_t + g_t
     (n, n_eval, T / c, 2) of one noise-free evaluation"""
+    agent: HiroAgent | None = None
+    """the trained HIRO agent (None for flat TD3)"""
 
 
 class HiroAgent:
@@ -300,7 +303,7 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
     trace = _evaluate_hiro(agent, cfg, evaluate, record=True)[1] if record else None
     outcome = torch.stack(success, 1).numpy()
     return TrainResult(outcome[..., 0], outcome[..., 1], np.asarray(list(points.values())),
-                       agent.manager, agent.worker, cfg, trace)
+                       agent.manager, agent.worker, cfg, trace, agent)
 
 
 def _evaluate_flat(actor: TD3, config: HiroConfig, generator: torch.Generator) -> Tensor:
@@ -349,3 +352,30 @@ def train_flat(config: HiroConfig, *, seed: int) -> TrainResult:
     outcome = torch.stack(success, 1).numpy()
     return TrainResult(outcome[..., 0], outcome[..., 1], np.asarray(list(points.values())),
                        agent, None, cfg)
+
+
+def rollout_gymnasium(agent: HiroAgent, env: Any, learner: int, *, seed: int) -> np.ndarray:
+    """One noise-free episode of ``learner``'s HIRO policy in a Gymnasium-Robotics point maze
+    (``PointMaze_UMaze-v3``), started in :data:`~chapter_code.hiro.pointmaze.START_CELL` with
+    the goal at :data:`~chapter_code.hiro.pointmaze.GOAL_XY` exactly: the ball's positions,
+    (max_steps + 1, 2). The manager and worker see the env's 4-d observation, as in training."""
+    check_int("learner", learner, minimum=0)
+    if learner >= agent.config.n_learners:
+        raise ValueError(f"learner must be < n_learners = {agent.config.n_learners}, got "
+                         f"{learner}")
+    options = {"reset_cell": np.array(START_CELL), "goal_cell": np.array(GOAL_CELL)}
+    raw = env.reset(seed=seed, options=options)[0]["observation"]
+    env.unwrapped.goal = np.array(GOAL_XY)
+    n = agent.config.n_learners
+    positions = [raw[:GOAL_DIM].copy()]
+    goal = torch.zeros(GOAL_DIM)
+    for t in range(agent.config.max_steps):
+        obs = torch.as_tensor(raw, dtype=torch.float32)
+        if t % agent.config.c == 0:
+            goal = agent.propose(obs.expand(n, 1, OBS_DIM))[learner, 0]
+        action = agent.act(obs.expand(n, 1, OBS_DIM), goal.expand(n, 1, GOAL_DIM))[learner, 0]
+        raw = env.step(action.double().numpy())[0]["observation"]
+        new = torch.as_tensor(raw, dtype=torch.float32)
+        goal = goal_transition(obs[:GOAL_DIM], goal, new[:GOAL_DIM])
+        positions.append(raw[:GOAL_DIM].copy())
+    return np.asarray(positions)

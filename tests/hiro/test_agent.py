@@ -111,3 +111,39 @@ def test_bad_config(field, value, error, match):
 def test_bad_correction_flag():
     with pytest.raises(TypeError, match="correction must be a bool"):
         train_hiro(TINY, seed=0, correction=1)
+
+
+def test_real_env_rollout_follows_the_torch_maze_in_free_space():
+    """The trained policy driven through PointMaze_UMaze-v3 and through the torch maze from
+    the same start: identical paths while the ball is away from walls (first 15 steps)."""
+    import gymnasium
+    import gymnasium_robotics
+
+    from chapter_code.hiro.agent import rollout_gymnasium
+    from chapter_code.hiro.correction import goal_transition
+    from chapter_code.hiro.pointmaze import PointMaze
+
+    gymnasium.register_envs(gymnasium_robotics)
+    result = train_hiro(TINY, seed=0)
+    agent = result.agent
+    env = gymnasium.make("PointMaze_UMaze-v3", continuing_task=False)
+    real = rollout_gymnasium(agent, env, 1, seed=4)
+    assert real.shape == (TINY.max_steps + 1, 2)
+    assert np.array_equal(real, rollout_gymnasium(agent, env, 1, seed=4))
+    maze = PointMaze(1)
+    maze.reset(torch_stream(0, "r"))
+    maze.position = torch.tensor(real[:1], dtype=torch.float32)
+    obs = maze.obs
+    goal = torch.zeros(1, 2)
+    path = [obs[0, :2].clone()]
+    for t in range(15):
+        if t % TINY.c == 0:
+            goal = agent.propose(obs.expand(2, 1, 4))[1]
+        new = maze.step(agent.act(obs.expand(2, 1, 4), goal.expand(2, 1, 2))[1])[0]
+        goal = goal_transition(obs[:, :2], goal, new[:, :2])
+        obs = new
+        path.append(obs[0, :2].clone())
+    np.testing.assert_allclose(torch.stack(path).numpy(), real[:16], atol=1e-4)
+    assert np.abs(real[15] - real[0]).max() > 0.02  # the ball did move
+    with pytest.raises(ValueError, match="learner must be"):
+        rollout_gymnasium(agent, env, 2, seed=0)

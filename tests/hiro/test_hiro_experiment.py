@@ -10,7 +10,7 @@ from chapter_code.experiments.hiro import METHODS, HiroExperimentConfig
 pytestmark = pytest.mark.unit
 
 SMALL = ["--n-seeds", "2", "--env-steps", "200", "--n-envs", "2", "--warmup", "60",
-         "--eval-every", "100", "--n-eval", "2"]
+         "--eval-every", "100", "--n-eval", "2", "--n-real", "2"]
 
 
 def _json(capsys):
@@ -29,8 +29,11 @@ def test_cli_prints_the_issues_metrics_and_is_deterministic(capsys):
     assert metrics["success_hiro"] == metrics["final_success"]["hiro"]["mean"]
     assert metrics["success_no_correction"] == metrics["final_success"]["no_correction"]["mean"]
     assert metrics["success_flat"] == metrics["final_success"]["flat"]["mean"]
-    # the ball starts about 2 from the goal and cannot leave the 3 x 3 maze
-    assert 0 < metrics["final_distance"]["flat"]["mean"] < 3.2
+    # the farthest free point, the far corner, is 3.39 from the goal
+    assert 0 < metrics["final_distance"]["flat"]["mean"] < 3.4
+    real = metrics["real_env_hiro"]
+    assert real["final_distance"]["low"] <= real["final_distance"]["mean"] < 3.4
+    assert 0 <= real["success"]["mean"] <= 1
     assert _json(capsys) == metrics
 
 
@@ -39,6 +42,7 @@ def test_cli_prints_the_issues_metrics_and_is_deterministic(capsys):
     ({"reward_type": "exp"}, ValueError, "reward_type"),
     ({"c": 7}, ValueError, "multiple of c"),
     ({"env_steps": 10}, ValueError, "env_steps must be"),
+    ({"n_real": -1}, ValueError, "n_real must be"),
 ])
 def test_bad_config(kwargs, error, match):
     with pytest.raises(error, match=match):
