@@ -2,6 +2,14 @@
 worker that reaches them, with the manager's stored goals relabelled by the off-policy
 correction."""
 
+from chapter_code.hiro.agent import (
+    HiroAgent,
+    HiroConfig,
+    TrainResult,
+    rollout_gymnasium,
+    train_flat,
+    train_hiro,
+)
 from chapter_code.hiro.correction import (
     candidate_goals,
     goal_transition,
@@ -31,6 +39,12 @@ from chapter_code.hiro.td3 import (
 )
 
 __all__ = [
+    "HiroAgent",
+    "HiroConfig",
+    "TrainResult",
+    "rollout_gymnasium",
+    "train_flat",
+    "train_hiro",
     "GOAL_XY",
     "START_XY",
     "U_MAZE",
