@@ -26,7 +26,7 @@ class FunConfig:
     """agents to train (fun, fun-no-tpg, fun-no-dilation, lstm)"""
     n_seeds: int = 2
     """independent runs per agent"""
-    n_frames: int = 150_000
+    n_frames: int = 400_000
     """environment steps per run, over all environments"""
     n_envs: int = 16
     """environments stepped together"""
