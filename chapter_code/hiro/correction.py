@@ -15,9 +15,9 @@ actions. Replace it by the candidate g̃_t that maximises
 with g̃_{i+1} = h(s_i, g̃_i, s_{i+1}), that is g̃_i = g̃_t + s_t - s_i. The candidates are the
 original goal, s_{t+c} - s_t, and 8 samples of a Gaussian centred on s_{t+c} - s_t.
 
-Which reading of the paper we follow, from its released code: the Gaussian's standard deviation
-is half the goal range's half-width, and only the 8 samples are clipped to the goal range (the
-original goal and s_{t+c} - s_t enter as they are).
+Which reading of the paper we follow, from its released code (``InverseDynamics.sample`` in
+tensorflow/models, research/efficient-hrl/agent.py): the Gaussian's standard deviation is half
+the goal range's half-width, and all ten candidates are clipped to the goal range.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def candidate_goals(
     """The candidates of the off-policy correction (Nachum et al. 2018, §3.3, below eq. 5).
 
     Column 0 the original goal g_t, column 1 s_{t+c} - s_t, columns 2.. ``n_samples`` draws
-    of N(s_{t+c} - s_t, (goal_high / 2)²) clipped to [-goal_high, goal_high].
+    of N(s_{t+c} - s_t, (goal_high / 2)²); all clipped to [-goal_high, goal_high].
     ``goal``, ``start`` (s_t), ``end`` (s_{t+c}): (B, d), goal dimensions only; ``goal_high``:
     (d,), positive. Returns (B, 2 + n_samples, d).
     """
@@ -95,8 +95,8 @@ def candidate_goals(
     noise = torch.randn((goal.shape[0], n_samples, goal.shape[1]), generator=generator,
                         dtype=goal.dtype)
     samples = achieved[:, None, :] + noise * (goal_high / 2)
-    samples = torch.maximum(torch.minimum(samples, goal_high), -goal_high)
-    return torch.cat([goal[:, None, :], achieved[:, None, :], samples], dim=1)
+    candidates = torch.cat([goal[:, None, :], achieved[:, None, :], samples], dim=1)
+    return torch.maximum(torch.minimum(candidates, goal_high), -goal_high)
 
 
 def relabel_score(worker: Worker, states: Tensor, actions: Tensor, candidates: Tensor) -> Tensor:
