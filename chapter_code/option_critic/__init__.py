@@ -11,6 +11,7 @@ from chapter_code.option_critic.deep import (
 )
 from chapter_code.option_critic.exact import (
     OptionValues,
+    central_differences,
     intra_option_policy_gradient,
     option_values,
     termination_gradient,
@@ -49,6 +50,7 @@ __all__ = [
     "option_critic",
     "option_critic_update",
     "option_evaluation",
+    "central_differences",
     "option_values",
     "reference_option_critic",
     "sarsa",

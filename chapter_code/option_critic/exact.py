@@ -15,6 +15,7 @@ U(ω, s') = (1 - β) Q_Ω(s', ω) + β (V_Ω(s') - ξ). Its termination gradient
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,23 @@ import numpy as np
 from chapter_code._checks import check_array, check_int, check_real
 from chapter_code.envs.tabular import TabularMDP
 from chapter_code.option_critic.tabular import sigmoid as _sigmoid_scalar
+
+
+def central_differences(
+    f: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-6
+) -> np.ndarray:
+    """The gradient of the scalar function ``f`` at ``x`` by central differences,
+    (f(x + h e_i) - f(x - h e_i)) / 2h for every entry i of ``x`` (h = ``step``): the
+    independent computation the two theorems are checked against."""
+    x = np.asarray(x, dtype=float)
+    step = check_real("step", step, low=0.0, low_open=True)
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += step
+        down[idx] -= step
+        grad[idx] = (f(up) - f(down)) / (2 * step)
+    return grad
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
