@@ -21,6 +21,7 @@ from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.meta.maml_rl import MamlRL, adaptation_episodes
 from chapter_code.meta.policies import GaussianMLPPolicy
 from chapter_code.meta.rollout import oracle_episodes
+from chapter_code.seeding import torch_stream
 from chapter_code.stats import interval_metrics, mean_ci, mean_ci_metrics, ratio_of_means_ci
 
 METHODS = ("maml", "fomaml", "pretrained")
@@ -52,7 +53,7 @@ class MamlNavConfig:
     methods: tuple[str, ...] = ("maml", "pretrained")
     """which of 'maml', 'fomaml', 'pretrained' to train"""
     seed: int = 0
-    """seed of the policy initialisation, the training tasks and the sampling noise"""
+    """seed of the named streams: 'init', 'train-tasks', 'eval-goals', 'eval-sampling'"""
 
     def __post_init__(self) -> None:
         check_int("n_iterations", self.n_iterations, minimum=2)  # for intervals over them
@@ -73,13 +74,13 @@ class MamlNavConfig:
 
 def make_policy(seed: int) -> GaussianMLPPolicy:
     """The paper's policy for 2D navigation (2 -> 100 -> 100 -> 2, σ = 1), seeded."""
-    return GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(seed))
+    return GaussianMLPPolicy(2, 2, torch_stream(seed, "init"))
 
 
 def train(config: MamlNavConfig, method: str, progress: ProgressFactory) -> dict[str, Any]:
     """Meta-train one method; returns its parameters and per-iteration curves."""
     method = check_choice("method", method, METHODS)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch_stream(config.seed, "train-tasks")
     policy = make_policy(config.seed)
     learner = MamlRL(policy, inner_lr=config.inner_lr,
                      inner_steps=0 if method == "pretrained" else 1,
@@ -105,13 +106,13 @@ def evaluate(
     episodes = adaptation_episodes(
         make_policy(config.seed), params, goals, inner_lrs=config.eval_lrs,
         n_trajectories=config.n_trajectories,
-        generator=torch.Generator().manual_seed(config.seed + 1))
+        generator=torch_stream(config.seed, "eval-sampling"))
     return np.stack([ep.returns.mean(1).numpy() for ep in episodes]).astype(float)
 
 
 def run(config: MamlNavConfig, progress: ProgressFactory) -> Output:
     """Train every method, evaluate all of them with the random and oracle policies."""
-    goals = sample_goals(config.n_eval_tasks, torch.Generator().manual_seed(config.seed + 1000))
+    goals = sample_goals(config.n_eval_tasks, torch_stream(config.seed, "eval-goals"))
     arrays: dict[str, np.ndarray] = {"eval_goals": goals.numpy()}
     evaluations: dict[str, np.ndarray] = {
         "random": evaluate(dict(make_policy(config.seed).named_parameters()), goals, config)}
