@@ -12,6 +12,7 @@ from chapter_code.rl2.bandit_baselines import (
     eps_greedy_policy,
     gittins_policy,
     greedy_policy,
+    optimistic_thompson_index,
     optimistic_thompson_policy,
     play_bandit,
     random_policy,
@@ -156,6 +157,23 @@ def test_pull_pays_one_below_the_mean():
     means = np.array([[0.2, 0.9], [0.5, 0.1]])
     rewards = pull(means, np.array([1, 0]), np.array([0.85, 0.6]))
     np.testing.assert_array_equal(rewards, [1.0, 0.0])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("n_samples", [1, 4])
+def test_optimistic_thompson_index_has_the_distribution_of_the_floored_maximum(n_samples):
+    """P(index <= x) is 0 below the posterior mean and F(x)^J above it, F the Beta(s+1, f+1)
+    distribution function (scipy) and J the number of draws."""
+    from scipy.stats import beta
+
+    successes, failures = np.full((40_000, 1), 2.0), np.full((40_000, 1), 5.0)
+    index = optimistic_thompson_index(n_samples)(successes, failures, 1, 10,
+                                                 np.random.default_rng(0))[:, 0]
+    mean = 3 / 9
+    assert index.min() >= mean - 1e-12
+    for x in (0.3, 0.4, 0.5, 0.6):
+        expected = 0.0 if x < mean else beta.cdf(x, 3, 6) ** n_samples
+        assert abs(np.mean(index <= x) - expected) < 0.01, (x, expected)
 
 
 @pytest.mark.determinism
