@@ -18,7 +18,13 @@ from chapter_code._checks import check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.meta.maml import detached, expand_params
 from chapter_code.meta.networks import mlp
-from chapter_code.meta.sinusoid import sample_points, sample_tasks
+from chapter_code.meta.sinusoid import (
+    PAPER_FREQUENCY_RANGE,
+    Tasks,
+    check_frequency_range,
+    sample_points,
+    sample_tasks,
+)
 from chapter_code.meta.supervised import adapt_to_tasks, meta_loss, mse_per_task
 from chapter_code.seeding import torch_stream
 from chapter_code.stats import mean_ci_metrics
@@ -42,6 +48,8 @@ class SinusoidConfig:
     """gradient steps at test time"""
     n_eval_tasks: int = 200
     """held-out tasks"""
+    frequency_range: tuple[float, float] = PAPER_FREQUENCY_RANGE
+    """range of the tasks' angular frequency ω (the paper's tasks all have ω = 1)"""
     seed: int = 0
     """seed of the initialisation, the tasks and the points"""
 
@@ -53,11 +61,12 @@ class SinusoidConfig:
         check_real("meta_lr", self.meta_lr, low=0.0, low_open=True)
         check_int("n_finetune_steps", self.n_finetune_steps, minimum=1)
         check_int("n_eval_tasks", self.n_eval_tasks, minimum=2)
+        check_frequency_range(self.frequency_range)
         check_int("seed", self.seed, minimum=0)
 
 
 def finetune_curve(
-    model: torch.nn.Module, tasks: tuple[torch.Tensor, torch.Tensor], config: SinusoidConfig,
+    model: torch.nn.Module, tasks: Tasks, config: SinusoidConfig,
     generator: torch.Generator,
 ) -> np.ndarray:
     """Query MSE of every task after 0..n_finetune_steps steps on its K support points,
@@ -83,7 +92,7 @@ def run(config: SinusoidConfig, progress: ProgressFactory) -> Output:
                   "pretrained": torch.optim.Adam(pretrained.parameters(), lr=config.meta_lr)}
     losses = np.zeros((2, config.n_iterations))
     for i in progress(range(config.n_iterations), desc="sinusoid"):
-        tasks = sample_tasks(config.meta_batch, generator)
+        tasks = sample_tasks(config.meta_batch, generator, config.frequency_range)
         support = sample_points(*tasks, config.k, generator)
         query = sample_points(*tasks, config.k, generator)
         loss_maml = meta_loss(maml, dict(maml.named_parameters()), support, query,
@@ -94,7 +103,8 @@ def run(config: SinusoidConfig, progress: ProgressFactory) -> Output:
             loss.backward()
             optimizers[name].step()
         losses[:, i] = loss_maml.item(), loss_pre.item()
-    eval_tasks = sample_tasks(config.n_eval_tasks, torch_stream(config.seed, "eval-tasks"))
+    eval_tasks = sample_tasks(config.n_eval_tasks, torch_stream(config.seed, "eval-tasks"),
+                              config.frequency_range)
     curves = {name: finetune_curve(model, eval_tasks, config,
                                    torch_stream(config.seed, "finetune-points"))
               for name, model in (("maml", maml), ("pretrained", pretrained))}

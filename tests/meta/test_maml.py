@@ -35,9 +35,9 @@ def test_quadratic_meta_gradient_matches_closed_form(steps):
 def _sinusoid_problem(dtype=torch.float64):
     generator = torch.Generator().manual_seed(3)
     model = mlp((1, 8, 8, 1), generator).to(dtype)
-    amplitude, phase = sample_tasks(4, generator)
-    support = tuple(t.to(dtype) for t in sample_points(amplitude, phase, 5, generator))
-    query = tuple(t.to(dtype) for t in sample_points(amplitude, phase, 5, generator))
+    tasks = sample_tasks(4, generator)
+    support = tuple(t.to(dtype) for t in sample_points(*tasks, 5, generator))
+    query = tuple(t.to(dtype) for t in sample_points(*tasks, 5, generator))
     return model, support, query
 
 
