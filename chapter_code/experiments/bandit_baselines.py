@@ -54,7 +54,7 @@ class BanditBaselinesConfig:
     epsilon: tuple[float, ...] = (0.0, 0.01, 0.02, 0.05, 0.1)
     """ε-greedy exploration rates tried"""
     ots_samples: tuple[int, ...] = (1, 2, 4, 8, 16)
-    """optimistic Thompson sampling: posterior draws per arm and step (the largest is kept), tried"""
+    """optimistic Thompson sampling: posterior draws per step (the most probable is kept), tried"""
     gittins_grid: int = 401
     """λ grid points of the Gittins index calibration"""
     seed: int = 0
