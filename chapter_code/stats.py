@@ -43,6 +43,22 @@ def mean_ci_metrics(samples: np.ndarray, *, axis: int = 0) -> dict[str, list[flo
             "high": np.atleast_1d(high).tolist()}
 
 
+def format_interval(entry: dict[str, Any], digits: int = 2, *, index: int | None = None) -> str:
+    """An interval entry ``{"mean"|"ratio", "low", "high"}`` as ``"point [low, high]"`` with
+    ``digits`` decimals; ``index`` picks one position of an entry whose values are lists."""
+    digits = check_int("digits", digits, minimum=0)
+    point_key = "ratio" if "ratio" in entry else "mean"
+    missing = {point_key, "low", "high"} - set(entry)
+    if missing:
+        raise ValueError(f"entry must have keys 'mean' (or 'ratio'), 'low' and 'high'; "
+                         f"missing {sorted(missing)}")
+    values = [entry[key] for key in (point_key, "low", "high")]
+    if index is not None:
+        values = [value[index] for value in values]
+    point, low, high = (float(value) for value in values)
+    return f"{point:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
 def ratio_of_means_ci(
     numerator: np.ndarray,
     denominator: np.ndarray,

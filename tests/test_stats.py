@@ -45,3 +45,17 @@ def test_tost_rejects_bad_input():
         tost(np.array([1.0]), 1.0)
     with pytest.raises(TypeError, match="margin"):
         tost(np.ones(3), "1")
+
+
+@pytest.mark.unit
+def test_format_interval_writes_point_and_bounds():
+    from chapter_code.stats import format_interval
+
+    assert format_interval({"mean": 1.23456, "low": 1.0, "high": 1.5}) == "1.23 [1.00, 1.50]"
+    assert format_interval({"ratio": 2.0, "low": 1.5, "high": 2.5}, 1) == "2.0 [1.5, 2.5]"
+    entry = {"mean": [0.0, 3.14159], "low": [0.0, 3.0], "high": [0.0, 3.3]}
+    assert format_interval(entry, 3, index=1) == "3.142 [3.000, 3.300]"
+    with pytest.raises(ValueError, match="entry"):
+        format_interval({"mean": 1.0, "low": 0.0})
+    with pytest.raises(ValueError, match="digits"):
+        format_interval({"mean": 1.0, "low": 0.0, "high": 2.0}, -1)
