@@ -33,6 +33,7 @@ from chapter_code.options import (
     normalized_cut_clusters,
     transition_graph,
 )
+from chapter_code.perf import write_report
 
 OUT = Path(__file__).resolve().parent / "results" / "discovery_speed.json"
 
@@ -78,8 +79,7 @@ def main() -> None:
             report[name].update(betweenness_counting_s=t_slow,
                                 ratio_counting_vs_brandes=t_slow / t_fast)
         print(name, json.dumps(report[name], indent=1))
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(OUT, report)
 
 
 if __name__ == "__main__":

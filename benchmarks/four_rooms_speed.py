@@ -11,7 +11,6 @@ kind (kept for context; the lean loop is its stand-in timed in the same run).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from chapter_code.options import (
     reference_learning,
     smdp_q_learning,
 )
+from chapter_code.perf import write_report
 
 CHAPTER_LISTING_STEPS_PER_S = 156_000
 N_SEEDS, N_EPISODES, ALPHA, EPSILON = 200, 1000, 0.1, 0.1
@@ -122,11 +122,7 @@ def main() -> None:
         "n_seeds": N_SEEDS,
         "n_episodes": N_EPISODES,
     }
-    for key, value in report.items():
-        if key.startswith("ratio"):
-            print(f"{key}: {value:.1f}x")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(OUT, report)
 
 
 if __name__ == "__main__":

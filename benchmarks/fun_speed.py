@@ -11,7 +11,6 @@ Python MiniGrid environments one by one, which bounds what batching the network 
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import numpy as np
 import torch
 
 from chapter_code.feudal.fun import FeudalNet, LstmNet
+from chapter_code.perf import write_report
 from chapter_code.seeding import torch_stream
 
 ENV_ID, N_ENVS, N_STEPS = "MiniGrid-DoorKey-8x8-v0", 16, 200
@@ -93,9 +93,7 @@ def main() -> None:
         "ratio_lstm_batched_vs_per_env": rates["lstm_batched"] / rates["lstm_per_env"],
         "targets": {"batched_vs_per_env_at_least": 10},
     }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k.startswith("ratio")}, indent=2))
+    write_report(OUT, report)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Target: the compiled loops at least 50x their references.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ import torch
 from chapter_code.feudal import train_hdqn, train_q_learning
 from chapter_code.feudal.hdqn import train_hdqn_network
 from chapter_code.feudal.reference import reference_hdqn, reference_q_learning
+from chapter_code.perf import write_report
 from chapter_code.seeding import stream
 
 N_SEEDS, N_EPISODES = 20, 20_000
@@ -73,9 +73,7 @@ def main() -> None:
         "ratio_q_learning_vs_reference": rates["q_learning"] / rates["reference_q_learning"],
         "targets": {"fast_vs_reference_at_least": 50},
     }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k.startswith("ratio")}, indent=2))
+    write_report(OUT, report)
 
 
 if __name__ == "__main__":

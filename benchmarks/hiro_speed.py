@@ -9,7 +9,6 @@ Run: ``python benchmarks/hiro_speed.py``; writes benchmarks/results/hiro_speed.j
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ import torch
 
 from chapter_code.hiro import TD3, Batch, PointMaze, TD3Config
 from chapter_code.hiro.agent import HiroConfig, train_hiro
+from chapter_code.perf import write_report
 from chapter_code.seeding import stream, torch_stream
 
 N_MAZES, MAZE_STEPS = 1024, 300
@@ -100,8 +100,7 @@ def main() -> None:
         "settings": {"n_mazes": N_MAZES, "n_learners": N_LEARNERS, "batch": BATCH,
                      "torch_threads": 1},
     }
-    OUT.write_text(json.dumps(out, indent=2) + "\n")
-    print(json.dumps(out, indent=2))
+    write_report(OUT, out)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ rollouts' 2 x 100 sequential small steps about a third; the large batched matrix
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from collections.abc import Callable
@@ -58,6 +57,7 @@ from chapter_code.meta.maml import detached, expand_params
 from chapter_code.meta.maml_rl import MamlRL, advantages, masked_task_mean
 from chapter_code.meta.policies import GaussianMLPPolicy, gaussian_log_prob
 from chapter_code.meta.rollout import Episodes, run_episodes, sample_episodes
+from chapter_code.perf import write_report
 
 LISTING_ENV_STEPS_PER_SECOND = 1.7e3
 SAMPLER = GaussianMLPPolicy(2, 2, torch.Generator().manual_seed(0))
@@ -269,8 +269,7 @@ def main() -> None:
               "listing_env_steps_per_second": LISTING_ENV_STEPS_PER_SECOND,
               "default_allocator_timings": default_allocator, "timings": timings,
               "ratios": ratios}
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(OUT, report)
     print("ours: every task at once, the policy as batched matmuls (torch.baddbmm) over the task "
           "dimension; higher/torchopt: one task at a time with the policy module")
     for name, timing in default_allocator.items():

@@ -15,7 +15,6 @@ Targets: the compiled loop at least 50x the reference; MAXQ-Q's cost per primiti
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +34,7 @@ from chapter_code.maxq import (
 from chapter_code.maxq.flat import flat_q_learning
 from chapter_code.maxq.reference import reference_maxq_q
 from chapter_code.options import q_learning
+from chapter_code.perf import write_report
 
 N_SEEDS, N_STEPS = 50, 40_000
 N_REFERENCE_STEPS = 20_000
@@ -115,10 +115,7 @@ def main() -> None:
         / rates["maxq_one_level_acting_only"],
         "targets": {"fast_vs_reference_at_least": 50, "maxq_vs_flat_cost_at_most": 3},
     }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k.startswith(("ratio", "cost"))},
-                     indent=2))
+    write_report(OUT, report)
 
 
 if __name__ == "__main__":

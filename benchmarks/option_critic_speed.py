@@ -11,7 +11,6 @@ reference.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from chapter_code.envs import four_rooms
 from chapter_code.envs.four_rooms import G1
 from chapter_code.option_critic import actor_critic, option_critic, reference_option_critic, sarsa
+from chapter_code.perf import write_report
 from chapter_code.seeding import stream
 
 N_RUNS, N_EPISODES = 20, 200
@@ -75,10 +75,7 @@ def main() -> None:
                                                           / rates["option_critic_8"]),
         "targets": {"fast_vs_reference_at_least": 50},
     }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k.startswith(("ratio", "cost"))},
-                     indent=2))
+    write_report(OUT, report)
 
 
 if __name__ == "__main__":

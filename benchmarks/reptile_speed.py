@@ -13,7 +13,6 @@ Run: ``python benchmarks/reptile_speed.py``; writes benchmarks/results/reptile_s
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from chapter_code.meta.maml import Params
 from chapter_code.meta.networks import mlp
 from chapter_code.meta.sinusoid import sample_points, sample_tasks
 from chapter_code.meta.supervised import mse_per_task
+from chapter_code.perf import write_report
 from chapter_code.seeding import torch_stream
 
 N_TASKS, N_POINTS, STEPS, INNER_LR, REPEATS = 25, 20, 10, 0.01, 5
@@ -64,8 +64,7 @@ def main() -> None:
         "ratios": {"per_task_over_batched": timings["per_task"] / timings["batched"]},
         "max_abs_difference": max_difference,
     }
-    OUT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_report(OUT, result)
 
 
 def best_of(fn: Callable[[], Params]) -> float:

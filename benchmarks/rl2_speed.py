@@ -11,7 +11,6 @@ Target: the batched rollout at least 30x the per-task loop.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from chapter_code.perf import write_report
 from chapter_code.rl2.agent import RL2Policy, TrialEnv, rollout
 from chapter_code.rl2.bandits import BanditTrials
 from chapter_code.rl2.reference import reference_rollout
@@ -70,8 +70,7 @@ def main() -> None:
                          "gru_hidden": HIDDEN, "torch_threads": 1,
                          "timing": "best of 3 (per-task loop: 1)"},
                "results": report, "target_ratio_at_least": 30}
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    write_report(OUT, payload)
 
 
 if __name__ == "__main__":

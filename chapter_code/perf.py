@@ -42,3 +42,16 @@ def saved_ratios(directory: Path | str | None = None) -> list[tuple[str, str, fl
     return [(f"benchmarks/{path.stem}.py", name, value)
             for path in sorted(folder.glob("*.json"))
             for name, value in numeric_leaves(json.loads(path.read_text())) if is_ratio(name)]
+
+
+def write_report(path: Path | str, report: dict[str, Any]) -> None:
+    """Save a benchmark's ``report`` as JSON at ``path`` (folders created) and print its
+    ratios, one ``quantity: value`` per line."""
+    if not isinstance(report, dict):
+        raise TypeError(f"report must be a dict, got {type(report).__name__}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    for name, value in numeric_leaves(report):
+        if is_ratio(name):
+            print(f"{name}: {value:.3g}")

@@ -35,3 +35,16 @@ def test_saved_ratios_reads_a_directory(tmp_path):
 def test_the_repository_benchmarks_all_save_positive_ratios():
     rows = saved_ratios()
     assert rows and all(value > 0 for _, _, value in rows)
+
+
+@pytest.mark.unit
+def test_write_report_saves_json_and_prints_the_ratios(tmp_path, capsys):
+    from chapter_code.perf import write_report
+
+    path = tmp_path / "sub" / "bench.json"
+    write_report(path, {"ratio_fast_vs_slow": 12.5, "targets": {"ratio_at_least": 10},
+                        "steps_per_s": {"fast": 100.0}})
+    assert json.loads(path.read_text())["steps_per_s"] == {"fast": 100.0}
+    assert capsys.readouterr().out == "ratio_fast_vs_slow: 12.5\n"
+    with pytest.raises(TypeError, match="report"):
+        write_report(path, [1, 2])

@@ -17,6 +17,7 @@ from chapter_code.hiro.correction import (
     off_policy_correction,
     relabel_score,
 )
+from chapter_code.hiro.plots import draw_maze
 from chapter_code.hiro.pointmaze import (
     GOAL_XY,
     START_XY,
@@ -66,4 +67,5 @@ __all__ = [
     "intrinsic_reward",
     "off_policy_correction",
     "relabel_score",
+    "draw_maze",
 ]
