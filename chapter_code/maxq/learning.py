@@ -23,6 +23,7 @@ import numpy as np
 from chapter_code._checks import check_int, check_real
 from chapter_code.envs.tabular import TabularMDP
 from chapter_code.maxq.hierarchy import CompiledHierarchy, Graph
+from chapter_code.options.learning import sparse_transitions
 from chapter_code.seeding import SeedLike, as_generator
 
 # ---------------------------------------------------------------------------------------------
@@ -211,20 +212,18 @@ def simulator(env: Any, *, max_steps: int | None = None) -> Simulator:
 
 
 def simulator_from_mdp(mdp: TabularMDP, start: int, *, max_steps: int = 10_000) -> Simulator:
-    """The :class:`Simulator` of a :class:`TabularMDP` started in state ``start``: outcomes in
-    state order, rewards r(s, a, s'), done where s' is terminal."""
+    """The :class:`Simulator` of a :class:`TabularMDP` started in state ``start``: the successor
+    tables the options learners sample (:func:`~chapter_code.options.learning.sparse_transitions`,
+    successors in state order), rewards r(s, a, s'), done where s' is terminal."""
     if not isinstance(mdp, TabularMDP):
         raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
     start = check_int("start", start, minimum=0)
     if start >= mdp.n_states or mdp.terminal[start]:
         raise ValueError(f"start must be a non-terminal state in [0, {mdp.n_states}), got {start}")
-    outcomes = [[[(float(mdp.P[s, a, n]), int(n), float(mdp.R_transition[s, a, n]),
-                   bool(mdp.terminal[n]))
-                  for n in np.flatnonzero(mdp.P[s, a] > 0)] for a in range(mdp.n_actions)]
-                for s in range(mdp.n_states)]
+    succ, cdf, reward = sparse_transitions(mdp)
     start_cdf = np.zeros(mdp.n_states)
     start_cdf[start:] = 1.0
-    return Simulator(*_outcome_tables(outcomes), start_cdf, False, 0.0,
+    return Simulator(succ, cdf, reward, mdp.terminal[succ], start_cdf, False, 0.0,
                      check_int("max_steps", max_steps, minimum=1))
 
 
