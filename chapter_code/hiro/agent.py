@@ -3,7 +3,7 @@
 
 Every c steps the manager μ^hi(s_t) proposes a goal g_t, a desired change of the ball's
 position (x, y); between decisions the goal follows the state, g_{t+1} = h(s_t, g_t, s_{t+1})
-(§3); the worker μ^lo(s_t, g_t) acts and is paid -||s_t + g_t - s_{t+1}|| (§3). The
+(eq. 2); the worker μ^lo(s_t, g_t) acts and is paid -||s_t + g_t - s_{t+1}|| (eq. 3). The
 manager stores (s_t, g_t, Σ R_{t:t+c-1}, s_{t+c}) with the c states and actions in between, and
 at training time relabels g_t by the off-policy correction (eq. 5) under the current worker.
 Both levels learn by TD3. ``correction=False`` keeps the stored goal (the paper's ablation);

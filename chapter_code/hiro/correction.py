@@ -3,8 +3,8 @@ correction that relabels a stored manager transition (Nachum et al. 2018, §3.2-
 
 A goal g is a desired *change* of the first ``d`` observation dimensions (the position). Between
 two manager decisions it moves with the state so that it keeps pointing at the same absolute
-target: h(s, g, s') = s + g - s' (§3), and the worker is paid how close it came,
-r(s, g, a, s') = -||s + g - s'|| (§3).
+target: h(s, g, s') = s + g - s' (eq. 2), and the worker is paid how close it came,
+r(s, g, a, s') = -||s + g - s'|| (eq. 3).
 
 The off-policy correction (eq. 5): the worker that acted when a manager transition was stored
 is not the worker of today, so the stored goal g_t may no longer explain the stored low-level
@@ -50,7 +50,7 @@ def _check_same_shape(**tensors: Tensor) -> None:
 
 
 def goal_transition(state: Tensor, goal: Tensor, next_state: Tensor) -> Tensor:
-    """The goal after a step, h(s, g, s') = s + g - s' (Nachum et al. 2018, §3).
+    """The goal after a step, h(s, g, s') = s + g - s' (Nachum et al. 2018, §3.2, eq. 2).
 
     ``state``, ``goal``, ``next_state``: (..., d), the goal dimensions of the states.
     """
@@ -59,7 +59,7 @@ def goal_transition(state: Tensor, goal: Tensor, next_state: Tensor) -> Tensor:
 
 
 def intrinsic_reward(state: Tensor, goal: Tensor, next_state: Tensor) -> Tensor:
-    """The worker's reward r(s, g, a, s') = -||s + g - s'||_2 (Nachum et al. 2018, §3).
+    """The worker's reward r(s, g, a, s') = -||s + g - s'||_2 (Nachum et al. 2018, §3.2, eq. 3).
 
     ``state``, ``goal``, ``next_state``: (..., d); returns (...).
     """
