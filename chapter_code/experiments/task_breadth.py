@@ -71,7 +71,7 @@ def run(config: TaskBreadthConfig, progress: ProgressFactory) -> Output:
     metrics: dict[str, Any] = {"max_frequency": {}}
     for w in progress(config.max_frequencies, desc="families"):
         # per seed: fraction of variance left after 0..10 steps, averaged over tasks
-        left = {"maml": [], "pretrained": []}
+        left: dict[str, list[np.ndarray]] = {"maml": [], "pretrained": []}
         for seed in seeds:
             run_config = SinusoidConfig(n_iterations=config.n_iterations,
                                         n_eval_tasks=config.n_eval_tasks,
