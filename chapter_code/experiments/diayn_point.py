@@ -1,7 +1,8 @@
-"""DIAYN with soft actor-critic on the 2D point environment (Eysenbach et al. 2018): K skills
-learned from the centre of the unit box with no reward; the discriminator's accuracy during
-training, the pseudo-reward's mean (the bound of I(S; Z) the skills are trained on, in bits,
-against log2 K) and the final runs of every skill, over seeds."""
+"""DIAYN (Eysenbach et al. 2018), or VIC (Gregor et al. 2016) with ``--method vic``, with soft
+actor-critic on the 2D point environment: K skills learned from the centre of the unit box with
+no reward; the discriminator's accuracy during training, the pseudo-reward's mean (the bound of
+I(S; Z) the skills are trained on, in bits, against log2 K), the entropy of the skill prior
+(log2 K for DIAYN's fixed uniform prior) and the final runs of every skill, over seeds."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from chapter_code._checks import check_int, check_real
+from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
+from chapter_code.skills.diayn import METHODS
 from chapter_code.skills.sac import train_point_skills
 from chapter_code.stats import mean_ci
 
@@ -23,6 +25,8 @@ class DiaynPointConfig:
 
     n_skills: int = 6
     """K, the number of skills"""
+    method: str = "diayn"
+    """'diayn' (uniform prior, every state pays) or 'vic' (learned prior, the final state pays)"""
     n_seeds: int = 3
     """independent runs"""
     n_iterations: int = 3000
@@ -42,6 +46,7 @@ class DiaynPointConfig:
 
     def __post_init__(self) -> None:
         check_int("n_skills", self.n_skills, minimum=2)
+        check_choice("method", self.method, METHODS)
         check_int("n_seeds", self.n_seeds, minimum=2)
         check_int("n_iterations", self.n_iterations, minimum=1)
         check_int("n_envs", self.n_envs, minimum=1)
@@ -59,11 +64,12 @@ def _interval(samples: np.ndarray) -> dict[str, float]:
 
 
 def run(config: DiaynPointConfig, progress: ProgressFactory) -> Output:
-    """Train DIAYN-SAC once per seed; summarise accuracy, reward bound and skill end points."""
+    """Train the skills once per seed; summarise accuracy, reward bound, prior and end points."""
     torch.set_num_threads(1)  # the same float reductions on every machine
-    accuracy, reward, paths = [], [], []
+    accuracy, reward, paths, priors = [], [], [], []
     for i in progress(range(config.n_seeds), desc="seeds"):
-        result = train_point_skills(config.n_skills, n_iterations=config.n_iterations,
+        result = train_point_skills(config.n_skills, method=config.method,
+                                    n_iterations=config.n_iterations,
                                     n_envs=config.n_envs, horizon=config.horizon,
                                     alpha=config.alpha, lr=config.lr,
                                     warmup=min(1000, config.n_iterations * config.n_envs),
@@ -72,6 +78,7 @@ def run(config: DiaynPointConfig, progress: ProgressFactory) -> Output:
         accuracy.append(result.accuracy)
         reward.append(result.reward)
         paths.append(result.paths)
+        priors.append(result.prior)
     acc, rew = np.stack(accuracy), np.stack(reward)
     window = min(config.window, acc.shape[1])
     ends = np.stack(paths)[:, :, :, -1]  # (n_seeds, K, n_paths, 2)
@@ -81,14 +88,16 @@ def run(config: DiaynPointConfig, progress: ProgressFactory) -> Output:
         "final_accuracy": _interval(acc[:, -window:].mean(axis=1)),
         "reward_bound_bits": _interval(rew[:, -window:].mean(axis=1) / np.log(2)),
         "mean_end_distance_from_centre": _interval(spread),
+        "prior_entropy_bits": _interval(np.array([-(p * np.log2(p)).sum() for p in priors])),
     }
-    return Output(metrics, {"accuracy": acc, "reward": rew, "paths": np.stack(paths)})
+    return Output(metrics, {"accuracy": acc, "reward": rew, "paths": np.stack(paths),
+                            "prior": np.stack(priors)})
 
 
 EXPERIMENT = Experiment(
     name="diayn-point",
-    summary="DIAYN with SAC on the 2D point environment: skills' runs, discriminator accuracy, "
-            "the reward's bound on I(S; Z) in bits vs log2 K",
+    summary="DIAYN or VIC with SAC on the 2D point environment: skills' runs, discriminator "
+            "accuracy, the reward's bound on I(S; Z) in bits vs log2 K",
     config_type=DiaynPointConfig,
     run=run,
     fingerprint={"n_seeds": 2, "n_iterations": 40, "n_envs": 4, "horizon": 10, "window": 5},

@@ -26,9 +26,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from chapter_code._checks import check_int, check_real
+from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.envs.navigation import rescale_action
 from chapter_code.seeding import torch_stream
+from chapter_code.skills.diayn import METHODS, best_prior
 
 MAX_ACTION = 0.1
 """the largest move along each axis: actions in [-1, 1]² become moves in [-0.1, 0.1]²."""
@@ -108,8 +109,8 @@ class SkillActor(nn.Module):
 class PointSkills:
     """What :func:`train_point_skills` learned and recorded: the networks, the discriminator's
     accuracy on each update's batch (n_updates,), the pseudo-reward's batch mean (n_updates,),
-    the final runs of every skill, ``paths`` (K, n_paths, horizon + 1, 2), and the final
-    temperature ``alpha``."""
+    the final runs of every skill, ``paths`` (K, n_paths, horizon + 1, 2), the skill prior
+    ``prior`` (K,) at the end (uniform for DIAYN) and the final temperature ``alpha``."""
 
     actor: SkillActor
     discriminator: nn.Sequential
@@ -118,21 +119,35 @@ class PointSkills:
     paths: np.ndarray
     n_skills: int
     alpha: float
+    prior: np.ndarray
+    method: str
 
 
 def _onehot(z: Tensor, n_skills: int) -> Tensor:
     return nn.functional.one_hot(z, n_skills).float()
 
 
+def skill_observation(state: Tensor, z: Tensor, n_skills: int,
+                      time: Tensor | None = None) -> Tensor:
+    """What the actor and the critics see: [s, onehot(z)], and for VIC the elapsed fraction of
+    the episode t / horizon (its reward comes at the last step, so the value depends on t)."""
+    parts = [state, _onehot(z, n_skills)]
+    if time is not None:
+        parts.append(time.reshape(-1, 1))
+    return torch.cat(parts, dim=-1)
+
+
 def skill_runs(actor: SkillActor, n_skills: int, n_paths: int, horizon: int,
-               generator: torch.Generator) -> Tensor:
-    """States of ``n_paths`` runs of each skill's policy from the centre, (K, n, horizon + 1, 2)."""
+               generator: torch.Generator, *, timed: bool = False) -> Tensor:
+    """States of ``n_paths`` runs of each skill's policy from the centre, (K, n, horizon + 1, 2);
+    ``timed``: the actor also sees t / horizon (VIC)."""
     z = torch.arange(n_skills).repeat_interleave(n_paths)
     state = torch.tensor(START).repeat(len(z), 1)
     states = [state]
     with torch.no_grad():
-        for _ in range(horizon):
-            action, _ = actor.sample(torch.cat([state, _onehot(z, n_skills)], dim=-1), generator)
+        for t in range(horizon):
+            time = torch.full((len(z),), t / horizon) if timed else None
+            action, _ = actor.sample(skill_observation(state, z, n_skills, time), generator)
             state = point_step(state, action)
             states.append(state)
     return torch.stack(states, dim=1).reshape(n_skills, n_paths, horizon + 1, 2)
@@ -141,6 +156,7 @@ def skill_runs(actor: SkillActor, n_skills: int, n_paths: int, horizon: int,
 def train_point_skills(
     n_skills: int,
     *,
+    method: str = "diayn",
     n_iterations: int = 3000,
     n_envs: int = 8,
     horizon: int = 50,
@@ -152,17 +168,26 @@ def train_point_skills(
     learn_alpha: bool = False,
     tau: float = 0.01,
     warmup: int = 1000,
+    prior_rate: float = 0.05,
     seed: int = 0,
 ) -> PointSkills:
-    """DIAYN with SAC on the point environment: ``n_iterations`` steps of ``n_envs`` episodes
-    of ``horizon`` steps (a time limit: every target bootstraps), each step followed, after
-    ``warmup`` stored transitions, by one update of the discriminator (cross-entropy on the
-    replayed (s', z)), the two critics (toward :func:`sac_soft_target` with the DIAYN reward),
-    the actor and the target critics (Polyak rate ``tau``). The prior is uniform and α fixed,
-    as in DIAYN; ``learn_alpha`` instead starts α at ``alpha`` and descends
-    :func:`temperature_loss` with the target entropy -dim(A) = -2, as SAC does. Weights and
-    noise from named torch streams of ``seed``."""
+    """Skills with SAC on the point environment: ``n_iterations`` steps of ``n_envs`` episodes
+    of ``horizon`` steps, each step followed, after ``warmup`` stored transitions, by one update
+    of the discriminator (cross-entropy on replayed (s', z)), the two critics (toward
+    :func:`sac_soft_target`), the actor and the target critics (Polyak rate ``tau``).
+
+    ``method="diayn"``: z uniform; every replayed s' pays log q(z | s') - log p(z); the horizon
+    is a time limit, so every target bootstraps. α is fixed, as in DIAYN; ``learn_alpha``
+    instead starts α at ``alpha`` and descends :func:`temperature_loss` with the target entropy
+    -dim(A) = -2, as SAC does. ``method="vic"`` (Gregor et al. 2016, as
+    :func:`~chapter_code.skills.diayn.train_skills` runs it on grids): z ~ the learned prior
+    p(z); only the episode's final state s_T pays, log q(z | s_T) - log p(z), and ends the
+    skill (no bootstrap); the discriminator learns from final states only; after every batch of
+    episodes the prior moves to :func:`~chapter_code.skills.diayn.best_prior` of the running
+    means (rate ``prior_rate``) of log q(z | s_T); actor and critics also see t / horizon.
+    Weights and noise from named torch streams of ``seed``."""
     n_skills = check_int("n_skills", n_skills, minimum=2)
+    method = check_choice("method", method, METHODS)
     n_iterations = check_int("n_iterations", n_iterations, minimum=1)
     n_envs = check_int("n_envs", n_envs, minimum=1)
     horizon = check_int("horizon", horizon, minimum=1)
@@ -174,9 +199,11 @@ def train_point_skills(
         raise TypeError(f"learn_alpha must be a bool, got {learn_alpha!r}")
     check_real("tau", tau, low=0.0, high=1.0, low_open=True)
     warmup = check_int("warmup", warmup, minimum=batch_size)
+    prior_rate = check_real("prior_rate", prior_rate, low=0.0, high=1.0)
+    vic = method == "vic"
     init = torch_stream(seed, "weights")
     noise = torch_stream(seed, "noise")
-    n_obs = 2 + n_skills
+    n_obs = 2 + n_skills + int(vic)
     actor = SkillActor(n_obs, hidden)
     critics = nn.ModuleList([mlp(n_obs + 2, 1, hidden) for _ in range(2)])
     discriminator = mlp(2, n_skills, hidden)
@@ -194,44 +221,72 @@ def train_point_skills(
     buf_z = torch.zeros(capacity, dtype=torch.long)
     buf_a = torch.zeros(capacity, 2)
     buf_s2 = torch.zeros(capacity, 2)
-    log_p = -math.log(n_skills)
+    buf_t = torch.zeros(capacity)  # t / horizon of s
+    buf_last = torch.zeros(capacity, dtype=torch.bool)  # s2 is the episode's final state
+    prior = np.full(n_skills, 1.0 / n_skills)
+    mean_log_q = np.full(n_skills, -math.log(n_skills))
     accuracy, mean_reward = [], []
     size, t = 0, horizon
     state = torch.zeros(n_envs, 2)
     z = torch.zeros(n_envs, dtype=torch.long)
+
+    def observe(s: Tensor, zs: Tensor, time: Tensor) -> Tensor:
+        return skill_observation(s, zs, n_skills, time if vic else None)
+
+    def log_q_of(s2: Tensor, zs: Tensor) -> Tensor:
+        return torch.log_softmax(discriminator(s2), dim=-1).gather(1, zs[:, None])[:, 0]
+
     for _ in range(n_iterations):
         if t == horizon:  # new episodes: the centre, a fresh skill each
             state = torch.tensor(START).repeat(n_envs, 1)
-            z = torch.randint(0, n_skills, (n_envs,), generator=noise)
+            z = (torch.multinomial(torch.from_numpy(prior).float(), n_envs, replacement=True,
+                                   generator=noise) if vic
+                 else torch.randint(0, n_skills, (n_envs,), generator=noise))
             t = 0
+        time = torch.full((n_envs,), t / horizon)
         with torch.no_grad():
-            action, _ = actor.sample(torch.cat([state, _onehot(z, n_skills)], dim=-1), noise)
+            action, _ = actor.sample(observe(state, z, time), noise)
         next_state = point_step(state, action)
         rows = slice(size, size + n_envs)
         buf_s[rows], buf_z[rows], buf_a[rows], buf_s2[rows] = state, z, action, next_state
+        buf_t[rows], buf_last[rows] = t / horizon, t + 1 == horizon
         size += n_envs
         state, t = next_state, t + 1
-        if size < warmup:
+        if vic and t == horizon:  # the skills just ended: move the prior (Blahut-Arimoto step)
+            with torch.no_grad():
+                ended = log_q_of(state, z).numpy()
+            for skill, value in zip(z.tolist(), ended, strict=True):
+                mean_log_q[skill] += prior_rate * (value - mean_log_q[skill])
+            prior = best_prior(mean_log_q)
+        if size < warmup or (vic and size < horizon * n_envs):  # VIC: wait for a final state
             continue
         idx = torch.randint(0, size, (batch_size,), generator=noise)
-        s, zb, a, s2 = buf_s[idx], buf_z[idx], buf_a[idx], buf_s2[idx]
-        # discriminator: maximise log q(z | s')
-        logits = discriminator(s2)
-        loss_d = nn.functional.cross_entropy(logits, zb)
+        s, zb, a, s2, tb, last = (buf_s[idx], buf_z[idx], buf_a[idx], buf_s2[idx], buf_t[idx],
+                                  buf_last[idx])
+        # discriminator: maximise log q(z | s') on every s' (DIAYN) or on final states (VIC)
+        if vic:
+            finals = torch.nonzero(buf_last[:size])[:, 0]
+            judged = finals[torch.randint(0, len(finals), (batch_size,), generator=noise)]
+            s_d, z_d = buf_s2[judged], buf_z[judged]
+        else:
+            s_d, z_d = s2, zb
+        logits = discriminator(s_d)
+        loss_d = nn.functional.cross_entropy(logits, z_d)
         opt_disc.zero_grad()
         loss_d.backward()
         opt_disc.step()
+        log_p = torch.from_numpy(np.log(prior)).float()
         with torch.no_grad():
-            log_q = torch.log_softmax(discriminator(s2), dim=-1).gather(1, zb[:, None])[:, 0]
-            reward = log_q - log_p  # the DIAYN pseudo-reward
-            accuracy.append(float((logits.argmax(dim=-1) == zb).float().mean()))
-            mean_reward.append(float(reward.mean()))
-            obs2 = torch.cat([s2, _onehot(zb, n_skills)], dim=-1)
+            paid = log_q_of(s2, zb) - log_p[zb]  # the DIAYN / VIC pseudo-reward
+            reward = paid * last if vic else paid
+            accuracy.append(float((logits.argmax(dim=-1) == z_d).float().mean()))
+            mean_reward.append(float((log_q_of(s_d, z_d) - log_p[z_d]).mean()))
+            obs2 = observe(s2, zb, tb + 1.0 / horizon)
             a2, logp2 = actor.sample(obs2, noise)
             q_next = [net(torch.cat([obs2, a2], dim=-1))[:, 0] for net in targets]
-            y = sac_soft_target(reward, gamma, q_next[0], q_next[1], logp2, alpha,
-                                torch.zeros(batch_size, dtype=torch.bool))
-        obs = torch.cat([s, _onehot(zb, n_skills)], dim=-1)
+            ends = last if vic else torch.zeros(batch_size, dtype=torch.bool)
+            y = sac_soft_target(reward, gamma, q_next[0], q_next[1], logp2, alpha, ends)
+        obs = observe(s, zb, tb)
         loss_q = sum(((net(torch.cat([obs, a], dim=-1))[:, 0] - y) ** 2).mean()
                      for net in critics)
         opt_critic.zero_grad()
@@ -252,7 +307,7 @@ def train_point_skills(
         with torch.no_grad():
             for target, source in zip(targets.parameters(), critics.parameters(), strict=True):
                 target.mul_(1.0 - tau).add_(tau * source)
-    paths = skill_runs(actor, n_skills, 10, horizon, torch_stream(seed, "runs"))
+    paths = skill_runs(actor, n_skills, 10, horizon, torch_stream(seed, "runs"), timed=vic)
     return PointSkills(actor=actor, discriminator=discriminator, accuracy=np.array(accuracy),
                        reward=np.array(mean_reward), paths=paths.numpy(), n_skills=n_skills,
-                       alpha=alpha)
+                       alpha=alpha, prior=prior, method=method)

@@ -16,6 +16,7 @@ from chapter_code.skills.sac import (
     mlp,
     point_step,
     sac_soft_target,
+    skill_observation,
     tanh_gaussian_log_prob,
     temperature_loss,
     train_point_skills,
@@ -89,6 +90,30 @@ def test_training_is_deterministic_and_records_every_update():
     assert np.abs(np.diff(a.paths, axis=2)).max() <= 0.1 + 1e-6
 
 
+@pytest.mark.determinism
+def test_vic_is_deterministic_and_learns_a_prior():
+    torch.set_num_threads(1)
+    kwargs = dict(method="vic", n_iterations=40, n_envs=4, horizon=5, hidden=8, batch_size=16,
+                  warmup=16, seed=4)
+    a, b = train_point_skills(3, **kwargs), train_point_skills(3, **kwargs)
+    np.testing.assert_array_equal(a.accuracy, b.accuracy)
+    np.testing.assert_array_equal(a.prior, b.prior)
+    assert a.prior.sum() == pytest.approx(1.0) and (a.prior > 0).all()
+    assert not np.allclose(a.prior, 1 / 3)  # moved by the discriminator's log q(z | s_T)
+    assert a.actor.net[0].in_features == 2 + 3 + 1  # s, onehot(z), t / horizon
+    fixed = train_point_skills(3, prior_rate=0.0, **kwargs)
+    np.testing.assert_allclose(fixed.prior, 1 / 3)  # no prior step: stays uniform
+
+
+@pytest.mark.unit
+def test_skill_observation_adds_the_elapsed_fraction_only_when_given():
+    state, z = torch.tensor([[0.2, 0.7]]), torch.tensor([1])
+    assert torch.allclose(skill_observation(state, z, 3),
+                          torch.tensor([[0.2, 0.7, 0.0, 1.0, 0.0]]))
+    timed = skill_observation(state, z, 3, torch.tensor([0.4]))
+    assert torch.allclose(timed, torch.tensor([[0.2, 0.7, 0.0, 1.0, 0.0, 0.4]]))
+
+
 @pytest.mark.unit
 def test_learned_temperature_moves_by_its_loss_and_fixed_one_stays():
     torch.set_num_threads(1)
@@ -103,6 +128,8 @@ def test_learned_temperature_moves_by_its_loss_and_fixed_one_stays():
 def test_bad_input_raises_clear_errors():
     with pytest.raises(ValueError, match="n_skills must be an integer >= 2"):
         train_point_skills(1)
+    with pytest.raises(ValueError, match="method"):
+        train_point_skills(2, method="dads")
     with pytest.raises(TypeError, match="learn_alpha must be a bool"):
         train_point_skills(2, learn_alpha=1)
     with pytest.raises(ValueError, match="warmup must be an integer >= 128"):
