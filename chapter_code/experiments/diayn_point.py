@@ -15,7 +15,7 @@ import torch
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.skills.diayn import METHODS
-from chapter_code.skills.sac import train_point_skills
+from chapter_code.skills.sac import PointSkills, train_point_skills
 from chapter_code.stats import mean_ci
 
 
@@ -63,18 +63,23 @@ def _interval(samples: np.ndarray) -> dict[str, float]:
             "high": round(float(high), 6)}
 
 
+def train_seed(config: DiaynPointConfig, i: int) -> PointSkills:
+    """The skills of run ``i`` (seed ``config.seed * 1000 + i``)."""
+    return train_point_skills(config.n_skills, method=config.method,
+                              n_iterations=config.n_iterations,
+                              n_envs=config.n_envs, horizon=config.horizon,
+                              alpha=config.alpha, lr=config.lr,
+                              warmup=min(1000, config.n_iterations * config.n_envs),
+                              batch_size=min(128, config.n_iterations * config.n_envs),
+                              seed=config.seed * 1000 + i)
+
+
 def run(config: DiaynPointConfig, progress: ProgressFactory) -> Output:
     """Train the skills once per seed; summarise accuracy, reward bound, prior and end points."""
     torch.set_num_threads(1)  # the same float reductions on every machine
     accuracy, reward, paths, priors = [], [], [], []
     for i in progress(range(config.n_seeds), desc="seeds"):
-        result = train_point_skills(config.n_skills, method=config.method,
-                                    n_iterations=config.n_iterations,
-                                    n_envs=config.n_envs, horizon=config.horizon,
-                                    alpha=config.alpha, lr=config.lr,
-                                    warmup=min(1000, config.n_iterations * config.n_envs),
-                                    batch_size=min(128, config.n_iterations * config.n_envs),
-                                    seed=config.seed * 1000 + i)
+        result = train_seed(config, i)
         accuracy.append(result.accuracy)
         reward.append(result.reward)
         paths.append(result.paths)
