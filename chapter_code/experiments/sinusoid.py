@@ -116,7 +116,8 @@ def run(config: SinusoidConfig, progress: ProgressFactory) -> Output:
     }
     arrays = {"train_loss_maml": losses[0], "train_loss_pretrained": losses[1],
               "curve_maml": curves["maml"], "curve_pretrained": curves["pretrained"]}
-    return Output(metrics, arrays, {"maml": maml, "pretrained": pretrained})
+    return Output(metrics, arrays, {"maml": maml, "pretrained": pretrained,
+                                    "eval_tasks": eval_tasks})
 
 
 EXPERIMENT = Experiment(

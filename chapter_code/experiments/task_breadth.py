@@ -20,8 +20,7 @@ from chapter_code._checks import check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.experiments.sinusoid import SinusoidConfig
 from chapter_code.experiments.sinusoid import run as run_sinusoid
-from chapter_code.meta.sinusoid import X_RANGE, sample_tasks
-from chapter_code.seeding import torch_stream
+from chapter_code.meta.sinusoid import X_RANGE, Tasks
 from chapter_code.stats import interval_metrics, mean_ci, mean_ci_metrics
 
 
@@ -52,15 +51,13 @@ class TaskBreadthConfig:
         check_int("seed", self.seed, minimum=0)
 
 
-def zero_predictor_mse(config: SinusoidConfig, n_grid: int = 10_001) -> float:
-    """Mean over the run's held-out tasks of E_x[y²], x ~ U(X_RANGE): the query MSE of
-    predicting 0, by the midpoint rule on ``n_grid`` points."""
-    amplitude, phase, frequency = sample_tasks(
-        config.n_eval_tasks, torch_stream(config.seed, "eval-tasks"), config.frequency_range)
+def zero_predictor_mse(tasks: Tasks, n_grid: int = 10_001) -> float:
+    """Mean over ``tasks`` of E_x[y²], x ~ U(X_RANGE): the query MSE of predicting 0, by the
+    midpoint rule on ``n_grid`` points."""
+    amplitude, phase, frequency = (t.double() for t in tasks)
     low, high = X_RANGE
     x = low + (high - low) * (torch.arange(n_grid, dtype=torch.float64) + 0.5) / n_grid
-    y = amplitude[:, None].double() * torch.sin(frequency[:, None].double() * x
-                                                - phase[:, None].double())
+    y = amplitude[:, None] * torch.sin(frequency[:, None] * x - phase[:, None])
     return float((y**2).mean())
 
 
@@ -77,7 +74,7 @@ def run(config: TaskBreadthConfig, progress: ProgressFactory) -> Output:
                                         n_eval_tasks=config.n_eval_tasks,
                                         frequency_range=(1.0, w), seed=seed)
             out = run_sinusoid(run_config, progress)
-            zero = zero_predictor_mse(run_config)
+            zero = zero_predictor_mse(out.objects["eval_tasks"])
             for name in left:
                 left[name].append(out.arrays[f"curve_{name}"].mean(axis=1) / zero)
         key = f"{w:g}"

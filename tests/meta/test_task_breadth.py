@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from chapter_code import experiments
-from chapter_code.experiments.sinusoid import SinusoidConfig
 from chapter_code.experiments.task_breadth import zero_predictor_mse
 from chapter_code.meta.sinusoid import sample_tasks
 from chapter_code.seeding import torch_stream
@@ -13,13 +12,20 @@ from chapter_code.seeding import torch_stream
 
 @pytest.mark.unit
 def test_zero_predictor_mse_is_the_closed_form_mean_of_y_squared():
-    config = SinusoidConfig(n_eval_tasks=30, frequency_range=(1.0, 4.0), seed=5)
-    a, phi, w = (t.double().numpy() for t in sample_tasks(
-        30, torch_stream(5, "eval-tasks"), (1.0, 4.0)))
+    tasks = sample_tasks(30, torch_stream(5, "eval-tasks"), (1.0, 4.0))
+    a, phi, w = (t.double().numpy() for t in tasks)
     # (1/10) ∫_{-5}^{5} sin²(ωx − φ) dx = 1/2 − [sin(2(5ω − φ)) − sin(2(−5ω − φ))] / (40ω)
     mean_sin2 = 0.5 - (np.sin(2 * (5 * w - phi)) - np.sin(2 * (-5 * w - phi))) / (40 * w)
-    assert zero_predictor_mse(config) == pytest.approx(float(np.mean(a**2 * mean_sin2)),
-                                                       rel=1e-6)
+    assert zero_predictor_mse(tasks) == pytest.approx(float(np.mean(a**2 * mean_sin2)), rel=1e-6)
+
+
+@pytest.mark.unit
+def test_the_sinusoid_run_returns_the_tasks_it_evaluated():
+    out = experiments.run("sinusoid", n_iterations=1, n_eval_tasks=4, seed=2,
+                          frequency_range=(1.0, 3.0))
+    expected = sample_tasks(4, torch_stream(2, "eval-tasks"), (1.0, 3.0))
+    for got, want in zip(out.objects["eval_tasks"], expected, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
 
 
 @pytest.mark.unit
