@@ -43,6 +43,15 @@ def mean_ci_metrics(samples: np.ndarray, *, axis: int = 0) -> dict[str, list[flo
             "high": np.atleast_1d(high).tolist()}
 
 
+def z_from_reported(ours: Any, stderr: Any, reported: Any, rounding: float = 0.05) -> Any:
+    """How many standard errors our mean lies from a number a paper reported:
+    (ours - reported) / sqrt(stderr² + rounding²), the standard error widened by the reported
+    number's rounding (0.05 for one decimal). Scalars or arrays, elementwise."""
+    rounding = check_real("rounding", rounding, low=0.0)
+    return (np.asarray(ours, dtype=float) - np.asarray(reported, dtype=float)) / np.hypot(
+        np.asarray(stderr, dtype=float), rounding)
+
+
 def format_interval(entry: dict[str, Any], digits: int = 2, *, index: int | None = None) -> str:
     """An interval entry ``{"mean"|"ratio", "low", "high"}`` as ``"point [low, high]"`` with
     ``digits`` decimals; ``index`` picks one position of an entry whose values are lists."""

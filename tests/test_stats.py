@@ -59,3 +59,14 @@ def test_format_interval_writes_point_and_bounds():
         format_interval({"mean": 1.0, "low": 0.0})
     with pytest.raises(ValueError, match="digits"):
         format_interval({"mean": 1.0, "low": 0.0, "high": 2.0}, -1)
+
+
+@pytest.mark.unit
+def test_z_from_reported_widens_the_standard_error_by_the_rounding():
+    from chapter_code.stats import z_from_reported
+
+    assert z_from_reported(6.59, 0.05, 6.7) == pytest.approx(-0.11 / np.sqrt(0.005))
+    np.testing.assert_allclose(z_from_reported([1.0, 3.0], [0.3, 0.0], [1.0, 2.0], 0.4),
+                               [0.0, 2.5])
+    with pytest.raises(ValueError, match="rounding"):
+        z_from_reported(1.0, 0.1, 1.0, -0.1)
