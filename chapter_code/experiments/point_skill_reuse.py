@@ -22,8 +22,8 @@ from chapter_code.seeding import stream
 from chapter_code.skills.reuse import (
     COMPASS,
     compass_runner,
+    goal_task_q_learning,
     skill_runner,
-    smdp_q_learning,
     with_compass,
 )
 from chapter_code.stats import interval_metrics, mean_ci, ratio_of_means_ci
@@ -66,9 +66,10 @@ def run(config: PointSkillReuseConfig, progress: ProgressFactory) -> Output:
                 ("skills", skill_run, config.n_skills),
                 ("skills_and_moves", with_compass(skill_run), len(COMPASS) + config.n_skills),
                 ("flat", compass_runner(), len(COMPASS))):
-            steps[name][i] = smdp_q_learning(runner, n_actions, n_episodes=config.n_episodes,
-                                             n_cells=config.n_cells,
-                                             rng=stream(config.seed, f"reuse/{i}"))
+            steps[name][i] = goal_task_q_learning(runner, n_actions,
+                                                  n_episodes=config.n_episodes,
+                                                  n_cells=config.n_cells,
+                                                  rng=stream(config.seed, f"reuse/{i}"))
     metrics: dict[str, Any] = {
         "total_steps": {k: interval_metrics(mean_ci(v.sum(axis=1))) for k, v in steps.items()},
         "last_20_episodes_steps": {k: interval_metrics(mean_ci(v[:, -20:].mean(axis=1)))

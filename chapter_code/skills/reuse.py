@@ -97,7 +97,7 @@ def with_compass(skills: Runner) -> Runner:
     return run
 
 
-def smdp_q_learning(run: Runner, n_actions: int, *, n_episodes: int, n_cells: int = 5,
+def goal_task_q_learning(run: Runner, n_actions: int, *, n_episodes: int, n_cells: int = 5,
                     max_steps: int = 100, alpha: float = 0.1, epsilon: float = 0.1,
                     gamma: float = 0.99, rng: np.random.Generator) -> np.ndarray:
     """SMDP Q-learning of the goal task (module docstring) with ε-greedy choices (ties to the

@@ -10,9 +10,9 @@ from chapter_code.skills.reuse import (
     cell_of,
     compass_runner,
     discounted_cost,
+    goal_task_q_learning,
     reached,
     run_moves,
-    smdp_q_learning,
     with_compass,
 )
 
@@ -50,7 +50,7 @@ def test_compass_and_manager_actions_map_as_documented():
 
 @pytest.mark.unit
 def test_flat_learner_ends_on_the_shortest_route():
-    steps = smdp_q_learning(compass_runner(), len(COMPASS), n_episodes=300, epsilon=0.05,
+    steps = goal_task_q_learning(compass_runner(), len(COMPASS), n_episodes=300, epsilon=0.05,
                             rng=np.random.default_rng(0))
     assert steps[0] > 3 and np.median(steps[-50:]) == 3  # 3 diagonal moves is optimal
 
@@ -58,9 +58,9 @@ def test_flat_learner_ends_on_the_shortest_route():
 @pytest.mark.unit
 def test_bad_input_raises_naming_the_argument():
     with pytest.raises(ValueError, match="n_episodes"):
-        smdp_q_learning(compass_runner(), 8, n_episodes=0, rng=np.random.default_rng(0))
+        goal_task_q_learning(compass_runner(), 8, n_episodes=0, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="gamma"):
-        smdp_q_learning(compass_runner(), 8, n_episodes=5, gamma=0.0,
+        goal_task_q_learning(compass_runner(), 8, n_episodes=5, gamma=0.0,
                         rng=np.random.default_rng(0))
 
 
