@@ -293,6 +293,13 @@ class LstmNet(torch.nn.Module):
         return {"logits": self.policy(h), "value": self.value(h)[:, 0]}, (h, c)
 
 
+def sample_actions(probs: Tensor, generator: torch.Generator) -> Tensor:
+    """One action per row of ``probs`` (B, |A|) by inverting its cumulative distribution at a
+    uniform draw from ``generator``: (B,) long."""
+    u = torch.rand(probs.shape[0], generator=generator)
+    return (u[:, None] >= probs.cumsum(-1)).sum(-1).clamp_max(probs.shape[1] - 1)
+
+
 def _reset_rows(state: Any, ended: Tensor) -> Any:
     """``state`` with the rows of streams whose episode ended set back to the start."""
     keep = (~ended).to(torch.float32)
@@ -374,9 +381,7 @@ def train_a2c(env_id: str, method: str, *, n_envs: int, n_frames: int, seed: int
         for _ in range(rollout):
             out, state = net(image, state)
             dist = torch.distributions.Categorical(logits=out["logits"])
-            u = torch.rand(n_envs, generator=act)
-            cdf = dist.probs.cumsum(-1)
-            action = (u[:, None] >= cdf).sum(-1).clamp_max(n_actions - 1)
+            action = sample_actions(dist.probs, act)
             steps = [e.step(int(a)) for e, a in zip(envs, action, strict=True)]
             reward = torch.tensor([float(s[1]) for s in steps])
             terminated = torch.tensor([bool(s[2]) for s in steps])
