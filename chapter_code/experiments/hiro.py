@@ -4,7 +4,9 @@ the goal at the end of a noise-free episode) over training, with 95% intervals o
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,13 +52,18 @@ class HiroExperimentConfig:
     """noise-free evaluation episodes per learner and evaluation"""
     reward_type: str = "distance"
     """maze reward: distance (-||xy - goal||, the paper's), dense (exp of minus it) or sparse"""
+    train_goals: str = "uniform"
+    """training episodes' maze goal: uniform over the maze (the paper's) or fixed at the far end"""
     n_real: int = 3
     """episodes of each trained HIRO learner run in the real PointMaze_UMaze-v3 (0: none)"""
     seed: int = 0
     """seed of the experiment's random streams"""
+    workers: int = 1
+    """processes training the methods side by side (the numbers do not depend on it)"""
 
     def __post_init__(self) -> None:
         check_int("n_seeds", self.n_seeds, minimum=2)
+        check_int("workers", self.workers, minimum=1)
         check_int("n_real", self.n_real, minimum=0)
         check_choice("reward_type", self.reward_type, REWARDS)
         check_real("goal_high", self.goal_high, low=0.0, low_open=True)
@@ -68,7 +75,7 @@ class HiroExperimentConfig:
         return HiroConfig(n_learners=self.n_seeds, n_envs=self.n_envs,
                           env_steps=self.env_steps, c=self.c, goal_high=self.goal_high,
                           warmup=self.warmup, eval_every=self.eval_every, n_eval=self.n_eval,
-                          reward_type=self.reward_type)
+                          reward_type=self.reward_type, train_goals=self.train_goals)
 
 
 def _interval(samples: np.ndarray) -> dict[str, float]:
@@ -90,6 +97,14 @@ def train(config: HiroExperimentConfig, method: str) -> TrainResult:
         return train_flat(learner, seed=_seed(config, method))
     return train_hiro(learner, seed=_seed(config, method), correction=method == "hiro",
                       record=method == "hiro")
+
+
+def _timed(config: HiroExperimentConfig, method: str) -> tuple[TrainResult, float]:
+    """:func:`train` on one torch thread, and its wall-clock seconds."""
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    result = train(config, method)
+    return result, time.perf_counter() - start
 
 
 def real_env_distances(result: TrainResult, n_episodes: int, seed: int) -> np.ndarray:
@@ -115,17 +130,22 @@ def real_env_distances(result: TrainResult, n_episodes: int, seed: int) -> np.nd
 def run(config: HiroExperimentConfig, progress: ProgressFactory) -> Output:
     """Train the three methods in turn; final success and final distance to the goal with a
     95% t-interval over seeds, and their curves; the trained HIRO learners also run in the real
-    PointMaze_UMaze-v3. Wall-clock seconds go into ``objects`` (they
-    vary from run to run)."""
+    PointMaze_UMaze-v3. With ``workers`` > 1 the methods train in that many processes at once.
+    Wall-clock seconds go into ``objects`` (they vary from run to run)."""
     torch.set_num_threads(1)
     metrics: dict[str, Any] = {"final_success": {}, "final_distance": {},
                                "env_steps": config.env_steps, "n_seeds": config.n_seeds}
     arrays: dict[str, np.ndarray] = {}
     objects: dict[str, Any] = {"seconds": {}}
-    for method in progress(METHODS, desc="methods"):
-        start = time.perf_counter()
-        result = train(config, method)
-        objects["seconds"][method] = time.perf_counter() - start
+    if config.workers > 1:
+        spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked threads
+        with ProcessPoolExecutor(config.workers, mp_context=spawn) as pool:
+            futures = [pool.submit(_timed, config, method) for method in METHODS]
+            trained = [future.result() for future in progress(futures, desc="methods")]
+    else:
+        trained = [_timed(config, method) for method in progress(METHODS, desc="methods")]
+    for method, (result, seconds) in zip(METHODS, trained, strict=True):
+        objects["seconds"][method] = seconds
         objects[method] = result
         metrics["final_success"][method] = _interval(result.success[:, -1])
         metrics["final_distance"][method] = _interval(result.distance[:, -1])

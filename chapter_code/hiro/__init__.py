@@ -27,6 +27,7 @@ from chapter_code.hiro.pointmaze import (
     goal_distance,
     maze_reward,
     point_step,
+    sample_goals,
 )
 from chapter_code.hiro.td3 import (
     TD3,
@@ -54,6 +55,7 @@ __all__ = [
     "goal_distance",
     "maze_reward",
     "point_step",
+    "sample_goals",
     "TD3",
     "Batch",
     "StackedMLP",

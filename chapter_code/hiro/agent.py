@@ -7,7 +7,9 @@ position (x, y); between decisions the goal follows the state, g_{t+1} = h(s_t, 
 manager stores (s_t, g_t, Σ R_{t:t+c-1}, s_{t+c}) with the c states and actions in between, and
 at training time relabels g_t by the off-policy correction (eq. 5) under the current worker.
 Both levels learn by TD3. ``correction=False`` keeps the stored goal (the paper's ablation);
-:func:`train_flat` is TD3 on the environment reward alone (the paper's flat baseline).
+:func:`train_flat` is TD3 on the environment reward alone (the paper's flat baseline). Every
+training episode draws its maze goal uniformly over the maze (appendix B.2.1), which both
+levels observe; evaluation always uses the far end of the U.
 
 Learner i owns ``n_envs`` mazes, its networks' i-th slice and its own replay memories; all
 learners step and update together.
@@ -22,15 +24,25 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from chapter_code._checks import check_int, check_real
+from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.hiro.correction import goal_transition, intrinsic_reward, off_policy_correction
-from chapter_code.hiro.pointmaze import GOAL_CELL, GOAL_XY, START_CELL, PointMaze, goal_distance
+from chapter_code.hiro.pointmaze import (
+    GOAL_CELL,
+    GOAL_XY,
+    START_CELL,
+    PointMaze,
+    goal_distance,
+    sample_goals,
+)
 from chapter_code.hiro.td3 import TD3, Batch, TD3Config
 from chapter_code.seeding import torch_stream
 
-OBS_DIM = 4
+OBS_DIM = 6
 ACTION_DIM = 2
 GOAL_DIM = 2
+TRAIN_GOALS = ("uniform", "fixed")
+"""where training episodes put the maze's goal: uniform over the maze (the paper's maze task)
+or always at the evaluation goal."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,8 @@ class HiroConfig:
     """evaluation episodes per learner (noise-free policies)"""
     reward_type: str = "distance"
     """the maze's reward (see chapter_code.hiro.pointmaze.REWARDS)"""
+    train_goals: str = "uniform"
+    """the maze goal of training episodes, one of TRAIN_GOALS"""
     td3: TD3Config = field(default_factory=TD3Config)
     """TD3's hyper-parameters, both levels"""
 
@@ -86,6 +100,7 @@ class HiroConfig:
         check_real("worker_noise", self.worker_noise, low=0.0)
         check_real("manager_noise", self.manager_noise, low=0.0)
         PointMaze(1, reward_type=self.reward_type)
+        check_choice("train_goals", self.train_goals, TRAIN_GOALS)
         if not isinstance(self.td3, TD3Config):
             raise TypeError(f"td3 must be a TD3Config, got {type(self.td3).__name__}")
 
@@ -158,11 +173,11 @@ class HiroAgent:
         self.goal_high = torch.full((GOAL_DIM,), config.goal_high)
 
     def worker_policy(self, obs: Tensor, goal: Tensor) -> Tensor:
-        """μ^lo(s, g) for flat rows of one learner set: obs (n, B, 4), goal (n, B, 2)."""
+        """μ^lo(s, g) for flat rows of one learner set: obs (n, B, 6), goal (n, B, 2)."""
         return self.worker.actor(torch.cat([obs, goal / self.goal_high], dim=-1))
 
     def propose(self, obs: Tensor) -> Tensor:
-        """The manager's noise-free goal μ^hi(s): (n, B, 4) -> (n, B, 2)."""
+        """The manager's noise-free goal μ^hi(s): (n, B, 6) -> (n, B, 2)."""
         return self.manager.act(obs) * self.goal_high
 
     def act(self, obs: Tensor, goal: Tensor) -> Tensor:
@@ -173,7 +188,7 @@ class HiroAgent:
     def relabel(self, states: Tensor, actions: Tensor, goal: Tensor,
                 generator: torch.Generator) -> Tensor:
         """Every learner's stored goals relabelled under its own current worker by
-        :func:`off_policy_correction` (eq. 5): states (n, B, c + 1, 4), actions (n, B, c, 2),
+        :func:`off_policy_correction` (eq. 5): states (n, B, c + 1, 6), actions (n, B, c, 2),
         goal (n, B, 2) -> (n, B, 2)."""
         n, B, c = actions.shape[0], actions.shape[1], actions.shape[2]
 
@@ -191,8 +206,16 @@ class HiroAgent:
 def _outcome(env: PointMaze, n: int) -> Tensor:
     """(n, 2): per learner, the fraction of its mazes within the goal radius and the mean
     final distance to the goal."""
+    distance = goal_distance(env.position, env.goal)
     return torch.stack([env.success().reshape(n, -1).float().mean(dim=1),
-                        goal_distance(env.position).reshape(n, -1).float().mean(dim=1)], 1)
+                        distance.reshape(n, -1).float().mean(dim=1)], 1)
+
+
+def _reset(env: PointMaze, config: HiroConfig, generator: torch.Generator) -> Tensor:
+    """Start a training episode in every maze, each with a fresh uniform goal if
+    ``config.train_goals`` is "uniform" (else the evaluation goal): the observations."""
+    targets = sample_goals(env.n_envs, generator) if config.train_goals == "uniform" else None
+    return env.reset(generator, targets)
 
 
 def _evaluate_hiro(agent: HiroAgent, config: HiroConfig, generator: torch.Generator,
@@ -266,7 +289,7 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
         t = step % cfg.max_steps
         warm = step * E < cfg.warmup
         if t == 0:
-            obs = env.reset(explore).reshape(n, E, OBS_DIM)
+            obs = _reset(env, cfg, explore).reshape(n, E, OBS_DIM)
         if t % c == 0:  # the manager decides
             if warm:
                 segment_goal = _uniform((n, E, GOAL_DIM), explore) * agent.goal_high
@@ -334,7 +357,7 @@ def train_flat(config: HiroConfig, *, seed: int) -> TrainResult:
     for step in range(max(points)):
         warm = step * E < cfg.warmup
         if step % cfg.max_steps == 0:
-            obs = env.reset(explore).reshape(n, E, OBS_DIM)
+            obs = _reset(env, cfg, explore).reshape(n, E, OBS_DIM)
         if warm:
             action = _uniform((n, E, ACTION_DIM), explore)
         else:
@@ -358,7 +381,8 @@ def rollout_gymnasium(agent: HiroAgent, env: Any, learner: int, *, seed: int) ->
     """One noise-free episode of ``learner``'s HIRO policy in a Gymnasium-Robotics point maze
     (``PointMaze_UMaze-v3``), started in :data:`~chapter_code.hiro.pointmaze.START_CELL` with
     the goal at :data:`~chapter_code.hiro.pointmaze.GOAL_XY` exactly: the ball's positions,
-    (max_steps + 1, 2). The manager and worker see the env's 4-d observation, as in training."""
+    (max_steps + 1, 2). The manager and worker see the env's observation and that goal, as in
+    training."""
     check_int("learner", learner, minimum=0)
     if learner >= agent.config.n_learners:
         raise ValueError(f"learner must be < n_learners = {agent.config.n_learners}, got "
@@ -366,16 +390,17 @@ def rollout_gymnasium(agent: HiroAgent, env: Any, learner: int, *, seed: int) ->
     options = {"reset_cell": np.array(START_CELL), "goal_cell": np.array(GOAL_CELL)}
     raw = env.reset(seed=seed, options=options)[0]["observation"]
     env.unwrapped.goal = np.array(GOAL_XY)
+    target = torch.tensor(GOAL_XY, dtype=torch.float32)
     n = agent.config.n_learners
     positions = [raw[:GOAL_DIM].copy()]
     goal = torch.zeros(GOAL_DIM)
     for t in range(agent.config.max_steps):
-        obs = torch.as_tensor(raw, dtype=torch.float32)
+        obs = torch.cat([torch.as_tensor(raw, dtype=torch.float32), target])
         if t % agent.config.c == 0:
             goal = agent.propose(obs.expand(n, 1, OBS_DIM))[learner, 0]
         action = agent.act(obs.expand(n, 1, OBS_DIM), goal.expand(n, 1, GOAL_DIM))[learner, 0]
         raw = env.step(action.double().numpy())[0]["observation"]
-        new = torch.as_tensor(raw, dtype=torch.float32)
-        goal = goal_transition(obs[:GOAL_DIM], goal, new[:GOAL_DIM])
+        new = torch.as_tensor(raw[:GOAL_DIM], dtype=torch.float32)
+        goal = goal_transition(obs[:GOAL_DIM], goal, new)
         positions.append(raw[:GOAL_DIM].copy())
     return np.asarray(positions)

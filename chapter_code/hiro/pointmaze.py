@@ -4,8 +4,10 @@
 Geometry (as the real env builds it): the 5 x 5 map :data:`U_MAZE` of unit cells (1 wall,
 0 free), cell (i, j) centred at x = j + 0.5 - 2.5, y = 2.5 - (i + 0.5); a ball of radius 0.1.
 The agent starts in the bottom-left cell (3, 1), with the real env's uniform ±0.25 noise on
-its position, and the goal is the centre of the top-left cell (1, 1), at the far end of the U:
-the straight line from start to goal runs into the U's middle wall.
+its position. The evaluation goal is the centre of the top-left cell (1, 1), at the far end of
+the U: the straight line from start to goal runs into the U's middle wall. Each maze carries its
+own goal, so training can draw a new one every episode (:func:`sample_goals`), as HIRO's maze
+task does (Nachum et al. 2018, appendix B.2.1).
 
 Dynamics: in free space exactly the real env's MuJoCo step (a 4.18879 kg ball pushed by force
 100 a, a ∈ [-1, 1]², joint damping 1 integrated implicitly, Euler step 0.01 s, velocity then
@@ -15,8 +17,9 @@ turn, and a move that would bring the ball within 0.1 of a wall cell stops at th
 and zeroes that velocity component (the ball is treated as a 0.2 x 0.2 square, so it clears a
 wall's corner slightly later than a round ball would).
 
-Rewards: ``"distance"`` -||xy - goal|| (the negative L2 distance HIRO used for its mazes),
-``"dense"`` exp(-||xy - goal||) and ``"sparse"`` 1{||xy - goal|| <= 0.45}, the real env's two.
+Rewards, ``goal`` each maze's own: ``"distance"`` -||xy - goal|| (the negative L2 distance HIRO
+used for its mazes), ``"dense"`` exp(-||xy - goal||) and ``"sparse"`` 1{||xy - goal|| <= 0.45},
+the real env's two.
 Episodes never terminate; they are truncated after ``max_steps``.
 """
 
@@ -53,6 +56,9 @@ START_NOISE = 0.25
 """half-width of the uniform noise on the start position."""
 GOAL_RADIUS = 0.45
 """success: the ball's centre within this distance of the goal."""
+GOAL_RANGE = 1.5
+"""training goals are uniform on [-GOAL_RANGE, GOAL_RANGE]², the box around the free cells (the
+paper's [-4, 20]² around its maze of 8-unit cells centred at 0, 8 and 16)."""
 REWARDS = ("distance", "dense", "sparse")
 """the reward definitions."""
 _CENTRE = 2.5  # x_map_center = y_map_center = 5 cells / 2
@@ -107,15 +113,25 @@ def point_step(position: Tensor, velocity: Tensor, action: Tensor,
     return torch.stack([u - _CENTRE, _CENTRE - w], dim=1), velocity
 
 
-def goal_distance(position: Tensor) -> Tensor:
-    """||xy - goal||: (n, 2) -> (n,)."""
-    return torch.linalg.vector_norm(position - position.new_tensor(GOAL_XY), dim=-1)
+def goal_distance(position: Tensor, goal: Tensor | None = None) -> Tensor:
+    """||xy - goal||: (n, 2) -> (n,); ``goal`` (n, 2) or (2,), by default :data:`GOAL_XY`."""
+    target = position.new_tensor(GOAL_XY) if goal is None else goal
+    return torch.linalg.vector_norm(position - target, dim=-1)
 
 
-def maze_reward(position: Tensor, reward_type: str) -> Tensor:
-    """The reward at ``position`` (n, 2) under ``reward_type`` (one of :data:`REWARDS`)."""
+def sample_goals(n: int, generator: torch.Generator,
+                 dtype: torch.dtype = torch.float32) -> Tensor:
+    """``n`` training goals uniform on [-:data:`GOAL_RANGE`, :data:`GOAL_RANGE`]², walls
+    included (the paper samples its maze goals the same way): (n, 2)."""
+    check_int("n", n, minimum=1)
+    return GOAL_RANGE * (2 * torch.rand((n, 2), generator=generator, dtype=dtype) - 1)
+
+
+def maze_reward(position: Tensor, reward_type: str, goal: Tensor | None = None) -> Tensor:
+    """The reward at ``position`` (n, 2) under ``reward_type`` (one of :data:`REWARDS`) for
+    ``goal`` (n, 2) or (2,), by default :data:`GOAL_XY`."""
     check_choice("reward_type", reward_type, REWARDS)
-    d = goal_distance(position)
+    d = goal_distance(position, goal)
     if reward_type == "distance":
         return -d
     if reward_type == "dense":
@@ -124,8 +140,8 @@ def maze_reward(position: Tensor, reward_type: str) -> Tensor:
 
 
 class PointMaze:
-    """``n_envs`` point mazes stepped together. Observation (n_envs, 4): x, y, vx, vy, as the
-    real env's ``observation`` entry (the goal is fixed, so it is not observed)."""
+    """``n_envs`` point mazes stepped together. Observation (n_envs, 6): x, y, vx, vy, then the
+    maze's goal gx, gy: the real env's ``observation`` and ``desired_goal`` entries."""
 
     def __init__(self, n_envs: int, *, max_steps: int = 300, reward_type: str = "distance",
                  dtype: torch.dtype = torch.float32) -> None:
@@ -138,17 +154,25 @@ class PointMaze:
         self.walls = torch.tensor(U_MAZE, dtype=torch.bool)
         self.position = torch.zeros((n_envs, 2), dtype=dtype)
         self.velocity = torch.zeros((n_envs, 2), dtype=dtype)
+        self.goal = self.position.new_tensor(GOAL_XY).expand(n_envs, 2)
         self.t = 0
 
     @property
     def obs(self) -> Tensor:
-        """(n_envs, 4): position then velocity."""
-        return torch.cat([self.position, self.velocity], dim=1)
+        """(n_envs, 6): position, velocity, goal."""
+        return torch.cat([self.position, self.velocity, self.goal], dim=1)
 
-    def reset(self, generator: torch.Generator) -> Tensor:
-        """Every maze to the start cell's centre plus U(±0.25)² noise, at rest."""
+    def reset(self, generator: torch.Generator, goal: Tensor | None = None) -> Tensor:
+        """Every maze to the start cell's centre plus U(±0.25)² noise, at rest, with ``goal``
+        (n_envs, 2) as its goal, by default :data:`GOAL_XY`."""
         if not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        if goal is None:
+            goal = self.position.new_tensor(GOAL_XY).expand(self.n_envs, 2)
+        elif not isinstance(goal, Tensor) or goal.shape != (self.n_envs, 2):
+            raise ValueError(f"goal must be a tensor of shape ({self.n_envs}, 2), got "
+                             f"{getattr(goal, 'shape', type(goal).__name__)}")
+        self.goal = goal.to(self.dtype)
         noise = (2 * torch.rand((self.n_envs, 2), generator=generator, dtype=self.dtype) - 1)
         self.position = self.position.new_tensor(START_XY) + START_NOISE * noise
         self.velocity = torch.zeros_like(self.position)
@@ -166,10 +190,10 @@ class PointMaze:
         self.position, self.velocity = point_step(self.position, self.velocity,
                                                   action.to(self.dtype), self.walls)
         self.t += 1
-        reward = maze_reward(self.position, self.reward_type)
+        reward = maze_reward(self.position, self.reward_type, self.goal)
         terminated = torch.zeros(self.n_envs, dtype=torch.bool)
         return self.obs, reward, terminated, self.t >= self.max_steps
 
     def success(self) -> Tensor:
-        """(n_envs,) bool: the ball within :data:`GOAL_RADIUS` of the goal."""
-        return goal_distance(self.position) <= GOAL_RADIUS
+        """(n_envs,) bool: the ball within :data:`GOAL_RADIUS` of its maze's goal."""
+        return goal_distance(self.position, self.goal) <= GOAL_RADIUS

@@ -34,7 +34,7 @@ def test_batched_relabelling_is_each_learners_own():
     alone, give the same choice."""
     agent = HiroAgent(dataclasses.replace(TINY, n_learners=3), torch_stream(0, "init"))
     gen = torch_stream(0, "data")
-    states = torch.randn(3, 6, 6, 4, generator=gen)
+    states = torch.randn(3, 6, 6, 6, generator=gen)
     actions = torch.rand(3, 6, 5, 2, generator=gen) * 2 - 1
     goal = (torch.rand(3, 6, 2, generator=gen) * 2 - 1) * 0.5
     batched = agent.relabel(states, actions, goal, torch_stream(1, "r"))
@@ -76,6 +76,32 @@ def test_training_is_deterministic(method):
     assert a.success.shape == (2, 2) and a.eval_steps.tolist() == [100, 200]
 
 
+def test_training_episodes_draw_uniform_goals_and_evaluation_uses_the_far_end(monkeypatch):
+    """Every training reset hands the mazes fresh goals from sample_goals (so the levels
+    observe them); "fixed" and evaluation resets hand none (the far end of the U)."""
+    from chapter_code.hiro import agent as agent_module
+
+    given = []
+    reset = agent_module.PointMaze.reset
+
+    def spy(self, generator, goal=None):
+        given.append((self.n_envs, goal))
+        return reset(self, generator, goal)
+
+    monkeypatch.setattr(agent_module.PointMaze, "reset", spy)
+    config = dataclasses.replace(TINY, n_eval=3)  # 6 evaluation mazes, 4 training ones
+    train_hiro(config, seed=0)
+    n_train = config.env_steps // config.n_envs // config.max_steps  # 2 training episodes
+    train = [g for n, g in given if n == config.n_learners * config.n_envs]
+    evals = [g for n, g in given if n == config.n_learners * config.n_eval]
+    assert len(train) == n_train and all(g is not None and g.shape == (4, 2) for g in train)
+    assert not torch.equal(train[0], train[1])
+    assert (torch.cat(train).abs() <= 1.5).all() and evals and all(g is None for g in evals)
+    given.clear()
+    train_flat(dataclasses.replace(TINY, train_goals="fixed"), seed=0)
+    assert given and all(g is None for _, g in given)
+
+
 def test_correction_changes_the_managers_learning():
     a = train_hiro(TINY, seed=3, correction=True)
     b = train_hiro(TINY, seed=3, correction=False)
@@ -100,6 +126,7 @@ def test_recorded_trace_shapes_and_subgoals():
     ("env_steps", 50, ValueError, "env_steps must be"),
     ("goal_high", 0.0, ValueError, "goal_high"),
     ("reward_type", "exp", ValueError, "reward_type"),
+    ("train_goals", "random", ValueError, "train_goals"),
     ("td3", {}, TypeError, "td3 must be"),
     ("n_learners", 1.5, TypeError, "n_learners"),
 ])
@@ -138,8 +165,8 @@ def test_real_env_rollout_follows_the_torch_maze_in_free_space():
     path = [obs[0, :2].clone()]
     for t in range(15):
         if t % TINY.c == 0:
-            goal = agent.propose(obs.expand(2, 1, 4))[1]
-        new = maze.step(agent.act(obs.expand(2, 1, 4), goal.expand(2, 1, 2))[1])[0]
+            goal = agent.propose(obs.expand(2, 1, 6))[1]
+        new = maze.step(agent.act(obs.expand(2, 1, 6), goal.expand(2, 1, 2))[1])[0]
         goal = goal_transition(obs[:, :2], goal, new[:, :2])
         obs = new
         path.append(obs[0, :2].clone())

@@ -37,12 +37,21 @@ def test_cli_prints_the_issues_metrics_and_is_deterministic(capsys):
     assert _json(capsys) == metrics
 
 
+def test_methods_trained_in_parallel_processes_give_the_same_numbers(capsys):
+    assert main(["run", "hiro", "--json", *SMALL, "--n-real", "0", "--workers", "2"]) == 0
+    parallel = json.loads(capsys.readouterr().out)
+    assert main(["run", "hiro", "--json", *SMALL, "--n-real", "0"]) == 0
+    assert json.loads(capsys.readouterr().out) == parallel
+
+
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"n_seeds": 1}, ValueError, "n_seeds must be"),
     ({"reward_type": "exp"}, ValueError, "reward_type"),
     ({"c": 7}, ValueError, "multiple of c"),
     ({"env_steps": 10}, ValueError, "env_steps must be"),
     ({"n_real": -1}, ValueError, "n_real must be"),
+    ({"workers": 0}, ValueError, "workers must be"),
+    ({"train_goals": "grid"}, ValueError, "train_goals"),
 ])
 def test_bad_config(kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -10,6 +10,7 @@ import torch
 from chapter_code.hiro.pointmaze import (
     GOAL_CELL,
     GOAL_RADIUS,
+    GOAL_RANGE,
     GOAL_XY,
     START_CELL,
     START_NOISE,
@@ -18,6 +19,7 @@ from chapter_code.hiro.pointmaze import (
     cell_xy,
     maze_reward,
     point_step,
+    sample_goals,
 )
 from chapter_code.seeding import stream, torch_stream
 
@@ -106,7 +108,30 @@ def test_reset_is_seeded_and_inside_the_start_cell():
     b = PointMaze(64).reset(torch_stream(0, "reset"))
     assert torch.equal(a, b)
     assert (a[:, :2] - torch.tensor(cell_xy(*START_CELL))).abs().max() <= START_NOISE
-    assert bool((a[:, 2:] == 0).all())
+    assert bool((a[:, 2:4] == 0).all())
+    assert bool((a[:, 4:] == torch.tensor(GOAL_XY)).all())  # the default goal, observed
+
+
+def test_each_maze_is_paid_and_succeeds_for_its_own_goal():
+    env = PointMaze(3, reward_type="sparse")
+    goals = torch.tensor([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
+    obs = env.reset(torch_stream(0, "reset"), goals)
+    assert torch.equal(obs[:, 4:], goals)
+    obs, reward, _, _ = env.step(torch.zeros(3, 2))
+    torch.testing.assert_close(reward, maze_reward(obs[:, :2], "sparse", goals))
+    # the start cell is (-1, -1) ± 0.25, within GOAL_RADIUS of the first goal only
+    assert env.success().tolist() == [True, False, False]
+    assert torch.equal(obs[:, 4:], goals)  # goals stay put
+
+
+def test_sampled_goals_are_uniform_on_the_box_around_the_free_cells():
+    goals = sample_goals(20_000, torch_stream(0, "goals"))
+    assert torch.equal(goals, sample_goals(20_000, torch_stream(0, "goals")))
+    assert goals.abs().max() <= GOAL_RANGE == 1.5
+    # uniform: mean 0 and variance range²/3 per axis, each within 4 standard errors
+    assert goals.mean(0).abs().max() < 4 * (GOAL_RANGE / 3**0.5) / 20_000**0.5
+    torch.testing.assert_close(goals.var(0), torch.full((2,), GOAL_RANGE**2 / 3), rtol=0.03,
+                               atol=0)
 
 
 def test_episode_truncates_and_never_terminates():
@@ -143,6 +168,10 @@ def test_bad_input():
     env = PointMaze(2)
     with pytest.raises(TypeError, match="generator"):
         env.reset(0)
+    with pytest.raises(ValueError, match=r"goal must be a tensor of shape \(2, 2\)"):
+        env.reset(torch_stream(0, "r"), torch.zeros(3, 2))
+    with pytest.raises(ValueError, match="n must be"):
+        sample_goals(0, torch_stream(0, "r"))
     env.reset(torch_stream(0, "r"))
     with pytest.raises(ValueError, match="action must have shape"):
         env.step(torch.zeros(3, 2))
