@@ -2,7 +2,9 @@
 maze (:class:`chapter_code.hiro.PointMaze`, many mazes per call) against stepping the real
 ``PointMaze_UMaze-v3`` (MuJoCo, one env); TD3 updates per second of ``n`` learners held as one
 stacked network (:class:`chapter_code.hiro.TD3`) against a plain loop over ``n`` separate
-one-learner TD3s; and the wall-clock of one HIRO training run at the experiment's size.
+one-learner TD3s; the same for HIRO's whole two-level update (a worker step, and a manager step
+with the off-policy correction, :func:`chapter_code.hiro.update_levels`) of ``n`` learners in one
+agent against a loop over ``n`` one-learner agents; and the wall-clock of a short HIRO run.
 
 Run: ``python benchmarks/hiro_speed.py``; writes benchmarks/results/hiro_speed.json.
 """
@@ -18,8 +20,18 @@ import gymnasium_robotics
 import numpy as np
 import torch
 
-from chapter_code.hiro import TD3, Batch, PointMaze, TD3Config
-from chapter_code.hiro.agent import HiroConfig, train_hiro
+from chapter_code.hiro import (
+    TD3,
+    Batch,
+    HiroAgent,
+    HiroConfig,
+    PointMaze,
+    Replay,
+    TD3Config,
+    train_hiro,
+    update_levels,
+)
+from chapter_code.hiro.agent import ACTION_DIM, GOAL_DIM, OBS_DIM
 from chapter_code.perf import write_report
 from chapter_code.seeding import stream, torch_stream
 
@@ -80,11 +92,43 @@ def looped_updates() -> None:
             agent.update(b, gen)
 
 
+def filled_memories(config: HiroConfig) -> tuple[Replay, Replay]:
+    """A worker and a manager replay memory for ``config.n_learners`` learners, full of random
+    transitions of the shapes train_hiro stores."""
+    n, c, gen = config.n_learners, config.c, torch_stream(0, "memories")
+    worker = Replay(n, 1000, {"obs": (OBS_DIM + GOAL_DIM,), "action": (ACTION_DIM,),
+                              "reward": (), "next_obs": (OBS_DIM + GOAL_DIM,)})
+    manager = Replay(n, 1000, {"states": (c + 1, OBS_DIM), "actions": (c, ACTION_DIM),
+                               "goal": (GOAL_DIM,), "reward": ()})
+    for memory in (worker, manager):
+        memory.add(**{k: torch.rand(v.shape[:1] + (1000,) + v.shape[2:], generator=gen) * 2 - 1
+                      for k, v in memory.data.items()})
+    return worker, manager
+
+
+def two_level_updates(n_agents: int, n_learners: int) -> Callable[[], None]:
+    """``UPDATES`` HIRO updates (worker every call, manager with the correction every c-th) of
+    ``n_agents`` agents of ``n_learners`` learners each."""
+    config = HiroConfig(n_learners=n_learners, batch_size=BATCH)
+    agents = [HiroAgent(config, torch_stream(i, "init")) for i in range(n_agents)]
+    memories = [filled_memories(config) for _ in agents]
+    gen = torch_stream(0, "u")
+
+    def run() -> None:
+        for u in range(UPDATES):
+            for agent, (worker, manager) in zip(agents, memories, strict=True):
+                update_levels(agent, worker, manager, correction=True,
+                              manager_turn=u % config.c == config.c - 1, generator=gen)
+    return run
+
+
 def main() -> None:
     torch.set_num_threads(1)
     gymnasium.register_envs(gymnasium_robotics)
     maze_s, real_s = best_time(torch_maze), best_time(real_maze)
     stacked_s, looped_s = best_time(stacked_updates), best_time(looped_updates)
+    hiro_stacked_s = best_time(two_level_updates(1, N_LEARNERS))
+    hiro_looped_s = best_time(two_level_updates(N_LEARNERS, 1))
     config = HiroConfig(n_learners=5, env_steps=10_000, eval_every=10_000)
     start = time.perf_counter()
     train_hiro(config, seed=0)
@@ -96,6 +140,9 @@ def main() -> None:
         "learner_updates_per_s": {"stacked": N_LEARNERS * UPDATES / stacked_s,
                                   "loop": N_LEARNERS * UPDATES / looped_s},
         "update_speedup": looped_s / stacked_s,
+        "hiro_updates_per_s": {"stacked": N_LEARNERS * UPDATES / hiro_stacked_s,
+                               "loop": N_LEARNERS * UPDATES / hiro_looped_s},
+        "hiro_update_speedup": hiro_looped_s / hiro_stacked_s,
         "hiro_seconds_per_10k_env_steps_5_learners": run_s,
         "settings": {"n_mazes": N_MAZES, "n_learners": N_LEARNERS, "batch": BATCH,
                      "torch_threads": 1},

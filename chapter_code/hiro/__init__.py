@@ -5,10 +5,12 @@ correction."""
 from chapter_code.hiro.agent import (
     HiroAgent,
     HiroConfig,
+    Replay,
     TrainResult,
     rollout_gymnasium,
     train_flat,
     train_hiro,
+    update_levels,
 )
 from chapter_code.hiro.correction import (
     candidate_goals,
@@ -43,10 +45,12 @@ from chapter_code.hiro.td3 import (
 __all__ = [
     "HiroAgent",
     "HiroConfig",
+    "Replay",
     "TrainResult",
     "rollout_gymnasium",
     "train_flat",
     "train_hiro",
+    "update_levels",
     "GOAL_XY",
     "START_XY",
     "U_MAZE",

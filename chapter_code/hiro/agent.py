@@ -240,11 +240,20 @@ def _evaluate_hiro(agent: HiroAgent, config: HiroConfig, generator: torch.Genera
     return _outcome(env, n), (trace if record else {})
 
 
-def _manager_update(agent: HiroAgent, memory: Replay, config: HiroConfig, correction: bool,
-                    generator: torch.Generator, never: Tensor) -> None:
-    """One TD3 step of every manager on (s_t, g̃_t, scale · Σ R, s_{t+c}), g̃_t the stored goal
-    relabelled by :func:`off_policy_correction` under the current worker if ``correction``."""
-    b = memory.sample(config.batch_size, generator)
+def update_levels(agent: HiroAgent, worker_memory: Replay, manager_memory: Replay, *,
+                  correction: bool, manager_turn: bool, generator: torch.Generator) -> None:
+    """One TD3 step of every worker on a minibatch of its transitions and, if ``manager_turn``,
+    one of every manager on (s_t, g̃_t, scale · Σ R, s_{t+c}), g̃_t the stored goal relabelled
+    by :func:`off_policy_correction` under the current worker if ``correction``. Episodes
+    never terminate (a time limit only truncates them)."""
+    config = agent.config
+    never = torch.zeros(config.n_learners, config.batch_size, dtype=torch.bool)
+    b = worker_memory.sample(config.batch_size, generator)
+    agent.worker.update(Batch(b["obs"], b["action"], b["reward"], b["next_obs"], never),
+                        generator)
+    if not manager_turn:
+        return
+    b = manager_memory.sample(config.batch_size, generator)
     goal = agent.relabel(b["states"], b["actions"], b["goal"], generator) if correction \
         else b["goal"]
     agent.manager.update(Batch(b["states"][:, :, 0], goal / agent.goal_high,
@@ -284,7 +293,6 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
     obs = goal = segment_goal = summed = torch.zeros(0)
     states: list[Tensor] = []
     actions: list[Tensor] = []
-    never = torch.zeros(n, cfg.batch_size, dtype=torch.bool)
     for step in range(max(points)):
         t = step % cfg.max_steps
         warm = step * E < cfg.warmup
@@ -316,11 +324,8 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
             manager_memory.add(states=torch.stack(states, 2), actions=torch.stack(actions, 2),
                                goal=segment_goal, reward=summed)
         if not warm:
-            b = worker_memory.sample(cfg.batch_size, sample)
-            agent.worker.update(Batch(b["obs"], b["action"], b["reward"], b["next_obs"],
-                                      never), sample)
-            if t % c == c - 1:
-                _manager_update(agent, manager_memory, cfg, correction, sample, never)
+            update_levels(agent, worker_memory, manager_memory, correction=correction,
+                          manager_turn=t % c == c - 1, generator=sample)
         if step + 1 in points:
             success.append(_evaluate_hiro(agent, cfg, evaluate)[0])
     trace = _evaluate_hiro(agent, cfg, evaluate, record=True)[1] if record else None

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from chapter_code.hiro.agent import HiroAgent, HiroConfig, Replay, train_flat, train_hiro
+from chapter_code.hiro.agent import (
+    HiroAgent,
+    HiroConfig,
+    Replay,
+    train_flat,
+    train_hiro,
+    update_levels,
+)
 from chapter_code.hiro.correction import candidate_goals, relabel_score
 from chapter_code.seeding import torch_stream
 
@@ -57,6 +64,26 @@ def test_batched_relabelling_is_each_learners_own():
         expected = candidates[i][torch.arange(6), score.argmax(1)]
         torch.testing.assert_close(batched[i], expected)
     assert not torch.equal(batched, goal)  # some goals were relabelled
+
+
+def test_update_levels_steps_the_manager_only_on_its_turn():
+    agent = HiroAgent(TINY, torch_stream(0, "init"))
+    gen = torch_stream(0, "fill")
+    worker = Replay(2, 50, {"obs": (8,), "action": (2,), "reward": (), "next_obs": (8,)})
+    manager = Replay(2, 50, {"states": (6, 6), "actions": (5, 2), "goal": (2,), "reward": ()})
+    for memory in (worker, manager):
+        memory.add(**{k: torch.rand((2, 50, *v.shape[2:]), generator=gen)
+                      for k, v in memory.data.items()})
+
+    def params(level):
+        return torch.cat([p.detach().reshape(-1) for p in level.parameters()])
+
+    w0, m0 = params(agent.worker), params(agent.manager)
+    update_levels(agent, worker, manager, correction=True, manager_turn=False, generator=gen)
+    w1, m1 = params(agent.worker), params(agent.manager)
+    assert not torch.equal(w0, w1) and torch.equal(m0, m1)
+    update_levels(agent, worker, manager, correction=True, manager_turn=True, generator=gen)
+    assert not torch.equal(m1, params(agent.manager))
 
 
 @pytest.mark.determinism
