@@ -54,6 +54,8 @@ class HiroExperimentConfig:
     """maze reward: distance (-||xy - goal||, the paper's), dense (exp of minus it) or sparse"""
     train_goals: str = "uniform"
     """training episodes' maze goal: uniform over the maze (the paper's) or fixed at the far end"""
+    env: str = "torch"
+    """train and evaluate in the torch twin (torch) or the real MuJoCo PointMaze_UMaze-v3"""
     n_real: int = 3
     """episodes of each trained HIRO learner run in the real PointMaze_UMaze-v3 (0: none)"""
     seed: int = 0
@@ -75,7 +77,8 @@ class HiroExperimentConfig:
         return HiroConfig(n_learners=self.n_seeds, n_envs=self.n_envs,
                           env_steps=self.env_steps, c=self.c, goal_high=self.goal_high,
                           warmup=self.warmup, eval_every=self.eval_every, n_eval=self.n_eval,
-                          reward_type=self.reward_type, train_goals=self.train_goals)
+                          reward_type=self.reward_type, train_goals=self.train_goals,
+                          env=self.env)
 
 
 def _interval(samples: np.ndarray) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""HIRO's two-level agent on the torch point maze, batched over independent learners
+"""HIRO's two-level agent on the U point maze, batched over independent learners
 (Nachum et al. 2018, Algorithm 1 of the appendix, §3).
 
 Every c steps the manager μ^hi(s_t) proposes a goal g_t, a desired change of the ball's
@@ -30,6 +30,7 @@ from chapter_code.hiro.pointmaze import (
     GOAL_CELL,
     GOAL_XY,
     START_CELL,
+    GymnasiumPointMaze,
     PointMaze,
     goal_distance,
     sample_goals,
@@ -40,6 +41,8 @@ from chapter_code.seeding import torch_stream
 OBS_DIM = 6
 ACTION_DIM = 2
 GOAL_DIM = 2
+MAZES = {"torch": PointMaze, "PointMaze_UMaze-v3": GymnasiumPointMaze}
+"""the mazes to train and evaluate in: the vectorised torch twin, or the real MuJoCo env."""
 TRAIN_GOALS = ("uniform", "fixed")
 """where training episodes put the maze's goal: uniform over the maze (the paper's maze task)
 or always at the evaluation goal."""
@@ -47,7 +50,7 @@ or always at the evaluation goal."""
 
 @dataclass(frozen=True)
 class HiroConfig:
-    """Options of a HIRO (or flat TD3) training run on the torch point maze."""
+    """Options of a HIRO (or flat TD3) training run on the U point maze."""
 
     n_learners: int = 3
     """independent learners (seeds) trained together"""
@@ -81,6 +84,8 @@ class HiroConfig:
     """the maze's reward (see chapter_code.hiro.pointmaze.REWARDS)"""
     train_goals: str = "uniform"
     """the maze goal of training episodes, one of TRAIN_GOALS"""
+    env: str = "torch"
+    """where to train and evaluate, a key of MAZES"""
     td3: TD3Config = field(default_factory=TD3Config)
     """TD3's hyper-parameters, both levels"""
 
@@ -101,6 +106,7 @@ class HiroConfig:
         check_real("manager_noise", self.manager_noise, low=0.0)
         PointMaze(1, reward_type=self.reward_type)
         check_choice("train_goals", self.train_goals, TRAIN_GOALS)
+        check_choice("env", self.env, tuple(MAZES))
         if not isinstance(self.td3, TD3Config):
             raise TypeError(f"td3 must be a TD3Config, got {type(self.td3).__name__}")
 
@@ -211,6 +217,11 @@ def _outcome(env: PointMaze, n: int) -> Tensor:
                         distance.reshape(n, -1).float().mean(dim=1)], 1)
 
 
+def make_maze(config: HiroConfig, n_envs: int) -> PointMaze:
+    """``n_envs`` mazes of kind ``config.env`` with the config's episode length and reward."""
+    return MAZES[config.env](n_envs, max_steps=config.max_steps, reward_type=config.reward_type)
+
+
 def _reset(env: PointMaze, config: HiroConfig, generator: torch.Generator) -> Tensor:
     """Start a training episode in every maze, each with a fresh uniform goal if
     ``config.train_goals`` is "uniform" (else the evaluation goal): the observations."""
@@ -223,7 +234,7 @@ def _evaluate_hiro(agent: HiroAgent, config: HiroConfig, generator: torch.Genera
     """Noise-free episodes, ``n_eval`` per learner: :func:`_outcome` and, if ``record``, the
     positions (n, n_eval, T + 1, 2) and the absolute subgoals s_t + g_t at each decision."""
     n, m = config.n_learners, config.n_eval
-    env = PointMaze(n * m, max_steps=config.max_steps, reward_type=config.reward_type)
+    env = make_maze(config, n * m)
     obs = env.reset(generator).reshape(n, m, OBS_DIM)
     positions, targets = [obs[..., :GOAL_DIM]], []
     goal = torch.zeros(n, m, GOAL_DIM)
@@ -270,7 +281,7 @@ def _eval_points(config: HiroConfig) -> dict[int, int]:
 
 def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
                record: bool = False) -> TrainResult:
-    """Train ``config.n_learners`` HIRO agents on the torch point maze (Nachum et al. 2018):
+    """Train ``config.n_learners`` HIRO agents in ``config.env``'s mazes (Nachum et al. 2018):
     the worker updated once per vector step (one step of each learner's n_envs mazes), the
     manager once per c of them, its goals relabelled by :func:`off_policy_correction` if
     ``correction``. ``record``: keep one noise-free evaluation's paths and subgoals."""
@@ -281,7 +292,7 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
     agent = HiroAgent(cfg, torch_stream(seed, "init"))
     explore, sample = torch_stream(seed, "explore"), torch_stream(seed, "sample")
     evaluate = torch_stream(seed, "evaluate")
-    env = PointMaze(n * E, max_steps=cfg.max_steps, reward_type=cfg.reward_type)
+    env = make_maze(cfg, n * E)
     worker_memory = Replay(n, cfg.capacity, {
         "obs": (OBS_DIM + GOAL_DIM,), "action": (ACTION_DIM,), "reward": (),
         "next_obs": (OBS_DIM + GOAL_DIM,)})
@@ -337,7 +348,7 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
 def _evaluate_flat(actor: TD3, config: HiroConfig, generator: torch.Generator) -> Tensor:
     """Noise-free episodes of flat TD3, ``n_eval`` per learner: :func:`_outcome`."""
     n, m = config.n_learners, config.n_eval
-    env = PointMaze(n * m, max_steps=config.max_steps, reward_type=config.reward_type)
+    env = make_maze(config, n * m)
     obs = env.reset(generator).reshape(n, m, OBS_DIM)
     for _ in range(config.max_steps):
         obs = env.step(actor.act(obs).reshape(n * m, ACTION_DIM))[0].reshape(n, m, OBS_DIM)
@@ -352,7 +363,7 @@ def train_flat(config: HiroConfig, *, seed: int) -> TrainResult:
     agent = TD3(n, OBS_DIM, ACTION_DIM, cfg.td3, generator=torch_stream(seed, "init"))
     explore, sample = torch_stream(seed, "explore"), torch_stream(seed, "sample")
     evaluate = torch_stream(seed, "evaluate")
-    env = PointMaze(n * E, max_steps=cfg.max_steps, reward_type=cfg.reward_type)
+    env = make_maze(cfg, n * E)
     memory = Replay(n, cfg.capacity, {"obs": (OBS_DIM,), "action": (ACTION_DIM,),
                                       "reward": (), "next_obs": (OBS_DIM,)})
     points = _eval_points(cfg)

@@ -25,6 +25,7 @@ Episodes never terminate; they are truncated after ``max_steps``.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -173,11 +174,19 @@ class PointMaze:
             raise ValueError(f"goal must be a tensor of shape ({self.n_envs}, 2), got "
                              f"{getattr(goal, 'shape', type(goal).__name__)}")
         self.goal = goal.to(self.dtype)
-        noise = (2 * torch.rand((self.n_envs, 2), generator=generator, dtype=self.dtype) - 1)
-        self.position = self.position.new_tensor(START_XY) + START_NOISE * noise
-        self.velocity = torch.zeros_like(self.position)
+        self.position, self.velocity = self._start(generator)
         self.t = 0
         return self.obs
+
+    def _start(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """Start positions and velocities (n_envs, 2) of a new episode."""
+        noise = (2 * torch.rand((self.n_envs, 2), generator=generator, dtype=self.dtype) - 1)
+        position = self.position.new_tensor(START_XY) + START_NOISE * noise
+        return position, torch.zeros_like(position)
+
+    def _advance(self, action: Tensor) -> tuple[Tensor, Tensor]:
+        """Positions and velocities (n_envs, 2) after one step of ``action``."""
+        return point_step(self.position, self.velocity, action.to(self.dtype), self.walls)
 
     def step(self, action: Tensor) -> tuple[Tensor, Tensor, Tensor, bool]:
         """Apply ``action`` (n_envs, 2) in [-1, 1]: (obs, reward, terminated, truncated);
@@ -187,8 +196,7 @@ class PointMaze:
                              f"{tuple(action.shape)}")
         if bool((action.abs() > 1).any()):
             raise ValueError("action must lie in [-1, 1]")
-        self.position, self.velocity = point_step(self.position, self.velocity,
-                                                  action.to(self.dtype), self.walls)
+        self.position, self.velocity = self._advance(action)
         self.t += 1
         reward = maze_reward(self.position, self.reward_type, self.goal)
         terminated = torch.zeros(self.n_envs, dtype=torch.bool)
@@ -197,3 +205,42 @@ class PointMaze:
     def success(self) -> Tensor:
         """(n_envs,) bool: the ball within :data:`GOAL_RADIUS` of its maze's goal."""
         return goal_distance(self.position, self.goal) <= GOAL_RADIUS
+
+
+class GymnasiumPointMaze(PointMaze):
+    """``n_envs`` copies of the real ``PointMaze_UMaze-v3`` (MuJoCo, Gymnasium-Robotics) behind
+    :class:`PointMaze`'s interface, stepped one after another: the same observation, goals,
+    rewards and success test, the physics (walls included) the real env's. Each episode starts
+    in :data:`START_CELL` with the env's own position noise, drawn from a seed taken from the
+    torch generator; the env's goal is overwritten with the maze's, and the env neither ends
+    nor moves the goal when the ball arrives (``continuing_task=True, reset_target=False``)."""
+
+    def __init__(self, n_envs: int, *, max_steps: int = 300, reward_type: str = "distance"
+                 ) -> None:
+        import gymnasium
+        import gymnasium_robotics
+
+        super().__init__(n_envs, max_steps=max_steps, reward_type=reward_type)
+        gymnasium.register_envs(gymnasium_robotics)
+        self.envs = [gymnasium.make("PointMaze_UMaze-v3", continuing_task=True,
+                                    reset_target=False, max_episode_steps=max_steps)
+                     for _ in range(n_envs)]
+
+    def _start(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        seeds = torch.randint(2**31 - 1, (self.n_envs,), generator=generator)
+        options = {"reset_cell": np.array(START_CELL), "goal_cell": np.array(GOAL_CELL)}
+        raw = []
+        for env, seed, goal in zip(self.envs, seeds.tolist(), self.goal, strict=True):
+            raw.append(env.reset(seed=seed, options=options)[0]["observation"])
+            env.unwrapped.goal = goal.double().numpy()  # type: ignore[attr-defined]
+        return self._split(raw)
+
+    def _advance(self, action: Tensor) -> tuple[Tensor, Tensor]:
+        moves = action.double().numpy()
+        return self._split([env.step(a)[0]["observation"]
+                            for env, a in zip(self.envs, moves, strict=True)])
+
+    def _split(self, raw: list[np.ndarray]) -> tuple[Tensor, Tensor]:
+        """Positions and velocities (n_envs, 2) from the envs' 4-d observations."""
+        state = torch.as_tensor(np.stack(raw), dtype=self.dtype)
+        return state[:, :2], state[:, 2:]

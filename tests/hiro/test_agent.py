@@ -129,6 +129,13 @@ def test_training_episodes_draw_uniform_goals_and_evaluation_uses_the_far_end(mo
     assert given and all(g is None for _, g in given)
 
 
+def test_training_in_the_real_maze_is_deterministic_and_differs_from_the_twin():
+    real = dataclasses.replace(TINY, env="PointMaze_UMaze-v3")
+    a, b = train_hiro(real, seed=3), train_hiro(real, seed=3)
+    assert np.array_equal(a.distance, b.distance) and a.distance.shape == (2, 2)
+    assert not np.array_equal(a.distance, train_hiro(TINY, seed=3).distance)
+
+
 def test_correction_changes_the_managers_learning():
     a = train_hiro(TINY, seed=3, correction=True)
     b = train_hiro(TINY, seed=3, correction=False)
@@ -154,6 +161,7 @@ def test_recorded_trace_shapes_and_subgoals():
     ("goal_high", 0.0, ValueError, "goal_high"),
     ("reward_type", "exp", ValueError, "reward_type"),
     ("train_goals", "random", ValueError, "train_goals"),
+    ("env", "AntMaze_UMaze-v5", ValueError, "env"),
     ("td3", {}, TypeError, "td3 must be"),
     ("n_learners", 1.5, TypeError, "n_learners"),
 ])

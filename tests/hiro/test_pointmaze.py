@@ -15,6 +15,7 @@ from chapter_code.hiro.pointmaze import (
     START_CELL,
     START_NOISE,
     U_MAZE,
+    GymnasiumPointMaze,
     PointMaze,
     cell_xy,
     maze_reward,
@@ -177,3 +178,27 @@ def test_bad_input():
         env.step(torch.zeros(3, 2))
     with pytest.raises(ValueError, match=r"action must lie in \[-1, 1\]"):
         env.step(torch.full((2, 2), 1.5))
+
+
+def test_the_gymnasium_maze_behind_the_same_interface():
+    """GymnasiumPointMaze: seeded starts in the start cell, the maze's goals given to the real
+    envs, our rewards, and free-space steps equal to the torch maze's from the same state."""
+    goals = torch.tensor([[1.0, 1.0], [-1.0, 0.9]])
+    real = GymnasiumPointMaze(2, max_steps=5)
+    obs = real.reset(torch_stream(0, "reset"), goals)
+    again = GymnasiumPointMaze(2, max_steps=5).reset(torch_stream(0, "reset"), goals)
+    assert torch.equal(obs, again) and torch.equal(obs[:, 4:], goals)
+    assert (obs[:, :2] - torch.tensor(cell_xy(*START_CELL))).abs().max() <= START_NOISE
+    assert [env.unwrapped.goal.tolist() for env in real.envs] == goals.tolist()
+    twin = PointMaze(2, max_steps=5)
+    twin.reset(torch_stream(0, "other"), goals)
+    twin.position = real.position.clone()
+    gen = torch_stream(0, "actions")
+    for t in range(5):
+        action = 0.3 * (2 * torch.rand((2, 2), generator=gen) - 1)  # stays clear of the walls
+        obs, reward, terminated, truncated = real.step(action)
+        twin_obs = twin.step(action)[0]
+        torch.testing.assert_close(obs, twin_obs, atol=1e-5, rtol=0)
+        torch.testing.assert_close(reward, maze_reward(obs[:, :2], "distance", goals))
+        assert not terminated.any() and truncated == (t == 4)
+    assert real.success().tolist() == [False, False]
