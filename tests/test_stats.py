@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from chapter_code.stats import tost
+from chapter_code.stats import permutation_p, tost
 
 
 @pytest.mark.unit
@@ -70,3 +70,24 @@ def test_z_from_reported_widens_the_standard_error_by_the_rounding():
                                [0.0, 2.5])
     with pytest.raises(ValueError, match="rounding"):
         z_from_reported(1.0, 0.1, 1.0, -0.1)
+
+
+def test_permutation_p_is_scipys_exact_test_and_fishers_for_binary_data():
+    gen = np.random.default_rng(0)
+    a, b = gen.normal(0.5, 1, 5), gen.normal(0, 1, 6)
+    exact = stats.permutation_test(
+        (a, b), lambda x, y: x.mean() - y.mean(), permutation_type="independent",
+        alternative="greater", n_resamples=np.inf).pvalue
+    assert permutation_p(a, b) == pytest.approx(exact, abs=1e-12)
+    # 4 of 5 successes against 0 of 5: Fisher's exact test, one-sided, is 6 / 252
+    hits, misses = np.array([1.0, 1, 0, 1, 1]), np.zeros(5)
+    fisher = stats.fisher_exact([[4, 1], [0, 5]], alternative="greater").pvalue
+    assert permutation_p(hits, misses) == pytest.approx(fisher) == pytest.approx(6 / 252)
+    assert permutation_p(misses, hits) == 1.0
+
+
+def test_permutation_p_bad_input():
+    with pytest.raises(ValueError, match="non-empty 1-d"):
+        permutation_p(np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="at most 20"):
+        permutation_p(np.zeros(11), np.zeros(11))
