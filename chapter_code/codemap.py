@@ -167,7 +167,7 @@ ENTRIES: tuple[CodeMapEntry, ...] = (
                  "Whittle (1980); Niño-Mora (2011)", "chapter_code.rl2.gittins.continuation_value",
                  "11_rl2_bandits_mdps"),
     CodeMapEntry("Finite-horizon Gittins index by retirement calibration",
-                 "Whittle (1980); Niño-Mora (2011)", "chapter_code.rl2.gittins._index_table",
+                 "Whittle (1980); Niño-Mora (2011)", "chapter_code.rl2.gittins.index_table",
                  "11_rl2_bandits_mdps"),
     CodeMapEntry("UCRL2 inner maximum over an L1 ball of transitions",
                  "Jaksch, Ortner & Auer (2010), Fig. 2", "chapter_code.rl2.optimistic_transition",

@@ -46,7 +46,10 @@ def _offsets(n: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _index_table(n: int, lambdas: np.ndarray) -> np.ndarray:
+def index_table(n: int, lambdas: np.ndarray) -> np.ndarray:
+    """The Gittins index of every state (s successes, f failures, h pulls left) of an n-pull
+    trial, packed as :func:`_offsets` lays it out, by retirement calibration on the ascending
+    grid ``lambdas`` (module docstring): the kernel behind :func:`gittins_table`."""
     offsets = _offsets(n)
     table = np.full(offsets[n + 1], np.nan)
     for m in range(1, n + 1):  # the layer s + f + h = m
@@ -107,4 +110,4 @@ def gittins_table(n_pulls: int, grid_size: int = 401) -> GittinsTable:
     n = check_int("n_pulls", n_pulls, minimum=1)
     grid_size = check_int("grid_size", grid_size, minimum=3)
     lambdas = np.linspace(0.0, 1.0, grid_size)
-    return GittinsTable(n_pulls=n, values=_index_table(n, lambdas), offsets=_offsets(n))
+    return GittinsTable(n_pulls=n, values=index_table(n, lambdas), offsets=_offsets(n))
