@@ -28,10 +28,10 @@ from chapter_code.hiro import (
     PointMaze,
     Replay,
     TD3Config,
+    hiro_memories,
     train_hiro,
     update_levels,
 )
-from chapter_code.hiro.agent import ACTION_DIM, GOAL_DIM, OBS_DIM
 from chapter_code.perf import write_report
 from chapter_code.seeding import stream, torch_stream
 
@@ -93,23 +93,19 @@ def looped_updates() -> None:
 
 
 def filled_memories(config: HiroConfig) -> tuple[Replay, Replay]:
-    """A worker and a manager replay memory for ``config.n_learners`` learners, full of random
-    transitions of the shapes train_hiro stores."""
-    n, c, gen = config.n_learners, config.c, torch_stream(0, "memories")
-    worker = Replay(n, 1000, {"obs": (OBS_DIM + GOAL_DIM,), "action": (ACTION_DIM,),
-                              "reward": (), "next_obs": (OBS_DIM + GOAL_DIM,)})
-    manager = Replay(n, 1000, {"states": (c + 1, OBS_DIM), "actions": (c, ACTION_DIM),
-                               "goal": (GOAL_DIM,), "reward": ()})
-    for memory in (worker, manager):
-        memory.add(**{k: torch.rand(v.shape[:1] + (1000,) + v.shape[2:], generator=gen) * 2 - 1
+    """HIRO's two replay memories for ``config``, full of random transitions."""
+    gen = torch_stream(0, "memories")
+    memories = hiro_memories(config)
+    for memory in memories:
+        memory.add(**{k: torch.rand(v.shape, generator=gen) * 2 - 1
                       for k, v in memory.data.items()})
-    return worker, manager
+    return memories
 
 
 def two_level_updates(n_agents: int, n_learners: int) -> Callable[[], None]:
     """``UPDATES`` HIRO updates (worker every call, manager with the correction every c-th) of
     ``n_agents`` agents of ``n_learners`` learners each."""
-    config = HiroConfig(n_learners=n_learners, batch_size=BATCH)
+    config = HiroConfig(n_learners=n_learners, batch_size=BATCH, capacity=1000)
     agents = [HiroAgent(config, torch_stream(i, "init")) for i in range(n_agents)]
     memories = [filled_memories(config) for _ in agents]
     gen = torch_stream(0, "u")

@@ -251,6 +251,19 @@ def _evaluate_hiro(agent: HiroAgent, config: HiroConfig, generator: torch.Genera
     return _outcome(env, n), (trace if record else {})
 
 
+def hiro_memories(config: HiroConfig) -> tuple[Replay, Replay]:
+    """Empty replay memories of every learner: the worker's ((s, g), a, r, (s', g')) and the
+    manager's (s_{t:t+c}, a_{t:t+c-1}, g_t, Σ R), ``config.capacity // c`` of those."""
+    n, c = config.n_learners, config.c
+    worker = Replay(n, config.capacity, {
+        "obs": (OBS_DIM + GOAL_DIM,), "action": (ACTION_DIM,), "reward": (),
+        "next_obs": (OBS_DIM + GOAL_DIM,)})
+    manager = Replay(n, max(config.capacity // c, config.batch_size), {
+        "states": (c + 1, OBS_DIM), "actions": (c, ACTION_DIM), "goal": (GOAL_DIM,),
+        "reward": ()})
+    return worker, manager
+
+
 def update_levels(agent: HiroAgent, worker_memory: Replay, manager_memory: Replay, *,
                   correction: bool, manager_turn: bool, generator: torch.Generator) -> None:
     """One TD3 step of every worker on a minibatch of its transitions and, if ``manager_turn``,
@@ -293,12 +306,7 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
     explore, sample = torch_stream(seed, "explore"), torch_stream(seed, "sample")
     evaluate = torch_stream(seed, "evaluate")
     env = make_maze(cfg, n * E)
-    worker_memory = Replay(n, cfg.capacity, {
-        "obs": (OBS_DIM + GOAL_DIM,), "action": (ACTION_DIM,), "reward": (),
-        "next_obs": (OBS_DIM + GOAL_DIM,)})
-    manager_memory = Replay(n, max(cfg.capacity // c, cfg.batch_size), {
-        "states": (c + 1, OBS_DIM), "actions": (c, ACTION_DIM), "goal": (GOAL_DIM,),
-        "reward": ()})
+    worker_memory, manager_memory = hiro_memories(cfg)
     points = _eval_points(cfg)
     success = []
     obs = goal = segment_goal = summed = torch.zeros(0)

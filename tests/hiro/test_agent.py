@@ -11,6 +11,7 @@ from chapter_code.hiro.agent import (
     HiroAgent,
     HiroConfig,
     Replay,
+    hiro_memories,
     train_flat,
     train_hiro,
     update_levels,
@@ -69,11 +70,10 @@ def test_batched_relabelling_is_each_learners_own():
 def test_update_levels_steps_the_manager_only_on_its_turn():
     agent = HiroAgent(TINY, torch_stream(0, "init"))
     gen = torch_stream(0, "fill")
-    worker = Replay(2, 50, {"obs": (8,), "action": (2,), "reward": (), "next_obs": (8,)})
-    manager = Replay(2, 50, {"states": (6, 6), "actions": (5, 2), "goal": (2,), "reward": ()})
+    worker, manager = hiro_memories(dataclasses.replace(TINY, capacity=50))
+    assert manager.data["states"].shape == (2, 10, TINY.c + 1, 6)  # capacity // c memories
     for memory in (worker, manager):
-        memory.add(**{k: torch.rand((2, 50, *v.shape[2:]), generator=gen)
-                      for k, v in memory.data.items()})
+        memory.add(**{k: torch.rand(v.shape, generator=gen) for k, v in memory.data.items()})
 
     def params(level):
         return torch.cat([p.detach().reshape(-1) for p in level.parameters()])
