@@ -70,6 +70,19 @@ def cell_xy(row: int, col: int) -> tuple[float, float]:
     return (col + 0.5 - _CENTRE, _CENTRE - (row + 0.5))
 
 
+def in_wall(xy: np.ndarray) -> np.ndarray:
+    """Whether each point (..., 2) lies inside a wall cell of :data:`U_MAZE` (the inverse of
+    :func:`cell_xy`: column floor(x + 2.5), row floor(2.5 − y)); points off the map count as
+    wall."""
+    xy = np.asarray(xy, dtype=float)
+    cols = np.floor(xy[..., 0] + _CENTRE).astype(int)
+    rows = np.floor(_CENTRE - xy[..., 1]).astype(int)
+    walls = np.asarray(U_MAZE)
+    inside = (rows >= 0) & (rows < walls.shape[0]) & (cols >= 0) & (cols < walls.shape[1])
+    return ~inside | (walls[rows.clip(0, walls.shape[0] - 1), cols.clip(0, walls.shape[1] - 1)]
+                      == 1)
+
+
 GOAL_XY = cell_xy(*GOAL_CELL)
 START_XY = cell_xy(*START_CELL)
 

@@ -18,6 +18,7 @@ from chapter_code.hiro.pointmaze import (
     GymnasiumPointMaze,
     PointMaze,
     cell_xy,
+    in_wall,
     maze_reward,
     point_step,
     sample_goals,
@@ -202,3 +203,12 @@ def test_the_gymnasium_maze_behind_the_same_interface():
         torch.testing.assert_close(reward, maze_reward(obs[:, :2], "distance", goals))
         assert not terminated.any() and truncated == (t == 4)
     assert real.success().tolist() == [False, False]
+
+
+def test_in_wall_inverts_cell_xy():
+    for row, cells in enumerate(U_MAZE):
+        for col, wall in enumerate(cells):
+            x, y = cell_xy(row, col)
+            corners = np.array([[x + dx, y + dy] for dx in (-0.49, 0.49) for dy in (-0.49, 0.49)])
+            assert in_wall(corners).tolist() == [bool(wall)] * 4
+    assert in_wall(np.array([[3.0, 0.0], [0.0, -2.6]])).tolist() == [True, True]  # off the map
