@@ -64,6 +64,14 @@ def test_a_saved_run_stores_a_fingerprint_that_detects_a_changed_result(tmp_path
         output.metrics["return"]["maml"]["mean"], rel=1e-5)
     assert "seconds_per_iteration" not in stored["metrics"]
     assert results.stale_fingerprint("tiny-nav", tmp_path) == []
+    # an option added after the save is absent from both stored configs and takes its default
+    del payload["config"]["seed"], stored["config"]["seed"]
+    path.write_text(json.dumps(payload))
+    assert results.stale_fingerprint("tiny-nav", tmp_path) == []
+    stored["config"]["n_eval_tasks"] += 1
+    path.write_text(json.dumps(payload))
+    assert results.stale_fingerprint("tiny-nav", tmp_path) == ["config"]
+    stored["config"]["n_eval_tasks"] -= 1
     stored["metrics"]["return"]["maml"]["mean"][1] += 1e-3
     stored["arrays"]["maml_param_log_std"]["sum"] *= 1.001
     path.write_text(json.dumps(payload))

@@ -1,6 +1,7 @@
-"""HIRO on the U-shaped point maze (Nachum et al. 2018, §5): HIRO, HIRO without the
-off-policy correction and flat TD3 on the same budget, success rate (the ball within 0.45 of
-the goal at the end of a noise-free episode) over training, with 95% intervals over seeds."""
+"""HIRO on the U-shaped mazes (Nachum et al. 2018, §5): HIRO, HIRO without the off-policy
+correction and flat TD3 on the same budget, success rate (the agent within 0.45 of the goal at
+the end of a noise-free episode) over training, with 95% intervals over seeds. The point maze
+runs in its torch twin or in MuJoCo; the ant maze, the paper's own task, in MuJoCo."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import torch
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.hiro.agent import (
+    POINT_MAZES,
     HiroConfig,
     TrainResult,
     rollout_gymnasium,
@@ -32,7 +34,7 @@ METHODS = ("hiro", "no_correction", "flat")
 
 @dataclass(frozen=True)
 class HiroExperimentConfig:
-    """Options of the HIRO point-maze experiment."""
+    """Options of the HIRO maze experiment."""
 
     n_seeds: int = 5
     """independent learners per method (trained together, batched)"""
@@ -42,6 +44,8 @@ class HiroExperimentConfig:
     """mazes each learner steps in parallel"""
     c: int = 10
     """steps between manager decisions"""
+    max_steps: int = 300
+    """episode length in steps (the paper's ant maze: 500)"""
     goal_high: float = 0.5
     """goals (changes of position) lie in [-goal_high, goal_high]²"""
     warmup: int = 5_000
@@ -55,9 +59,11 @@ class HiroExperimentConfig:
     train_goals: str = "uniform"
     """training episodes' maze goal: uniform over the maze (the paper's) or fixed at the far end"""
     env: str = "torch"
-    """train and evaluate in the torch twin (torch) or the real MuJoCo PointMaze_UMaze-v3"""
+    """train and evaluate in the point maze's torch twin (torch), the real MuJoCo
+    PointMaze_UMaze-v3, or the real AntMaze_UMaze-v5"""
     n_real: int = 3
-    """episodes of each trained HIRO learner run in the real PointMaze_UMaze-v3 (0: none)"""
+    """episodes of each trained HIRO learner run in the real PointMaze_UMaze-v3 (0: none; point
+    mazes only)"""
     seed: int = 0
     """seed of the experiment's random streams"""
     workers: int = 1
@@ -71,11 +77,16 @@ class HiroExperimentConfig:
         check_real("goal_high", self.goal_high, low=0.0, low_open=True)
         check_int("seed", self.seed, minimum=0)
         self.learner_config()
+        if self.n_real and self.env not in POINT_MAZES:
+            raise ValueError(f"n_real must be 0 unless env is a point maze, one of "
+                             f"{POINT_MAZES} (it runs learners in PointMaze_UMaze-v3), got "
+                             f"{self.n_real} with env {self.env!r}")
 
     def learner_config(self) -> HiroConfig:
         """The learner's own config (which validates the rest)."""
         return HiroConfig(n_learners=self.n_seeds, n_envs=self.n_envs,
-                          env_steps=self.env_steps, c=self.c, goal_high=self.goal_high,
+                          env_steps=self.env_steps, c=self.c, max_steps=self.max_steps,
+                          goal_high=self.goal_high,
                           warmup=self.warmup, eval_every=self.eval_every, n_eval=self.n_eval,
                           reward_type=self.reward_type, train_goals=self.train_goals,
                           env=self.env)
@@ -173,7 +184,7 @@ def run(config: HiroExperimentConfig, progress: ProgressFactory) -> Output:
 
 EXPERIMENT = Experiment(
     name="hiro",
-    summary="Nachum et al. (2018): HIRO vs no correction vs flat TD3 on the U point maze",
+    summary="Nachum et al. (2018): HIRO vs no correction vs flat TD3 on the U mazes",
     config_type=HiroExperimentConfig,
     run=run,
     fingerprint={"n_seeds": 2, "env_steps": 300, "n_envs": 2, "warmup": 100,

@@ -1,4 +1,4 @@
-"""HIRO's two-level agent on the U point maze, batched over independent learners
+"""HIRO's two-level agent on the U mazes (point or ant), batched over independent learners
 (Nachum et al. 2018, Algorithm 1 of the appendix, §3).
 
 Every c steps the manager μ^hi(s_t) proposes a goal g_t, a desired change of the ball's
@@ -30,6 +30,7 @@ from chapter_code.hiro.pointmaze import (
     GOAL_CELL,
     GOAL_XY,
     START_CELL,
+    GymnasiumAntMaze,
     GymnasiumPointMaze,
     PointMaze,
     goal_distance,
@@ -38,11 +39,14 @@ from chapter_code.hiro.pointmaze import (
 from chapter_code.hiro.td3 import TD3, Batch, TD3Config
 from chapter_code.seeding import torch_stream
 
-OBS_DIM = 6
-ACTION_DIM = 2
 GOAL_DIM = 2
-MAZES = {"torch": PointMaze, "PointMaze_UMaze-v3": GymnasiumPointMaze}
-"""the mazes to train and evaluate in: the vectorised torch twin, or the real MuJoCo env."""
+MAZES: dict[str, type[PointMaze]] = {
+    "torch": PointMaze, "PointMaze_UMaze-v3": GymnasiumPointMaze,
+    "AntMaze_UMaze-v5": GymnasiumAntMaze}
+"""the mazes to train and evaluate in: the vectorised torch twin of the point maze, the real
+MuJoCo point maze, or the real ant maze (HIRO's own task). Each fixes the observation and
+action sizes."""
+POINT_MAZES = ("torch", "PointMaze_UMaze-v3")
 TRAIN_GOALS = ("uniform", "fixed")
 """where training episodes put the maze's goal: uniform over the maze (the paper's maze task)
 or always at the evaluation goal."""
@@ -50,7 +54,7 @@ or always at the evaluation goal."""
 
 @dataclass(frozen=True)
 class HiroConfig:
-    """Options of a HIRO (or flat TD3) training run on the U point maze."""
+    """Options of a HIRO (or flat TD3) training run on a U maze."""
 
     n_learners: int = 3
     """independent learners (seeds) trained together"""
@@ -174,38 +178,42 @@ class HiroAgent:
     def __init__(self, config: HiroConfig, generator: torch.Generator) -> None:
         n = config.n_learners
         self.config = config
-        self.manager = TD3(n, OBS_DIM, GOAL_DIM, config.td3, generator=generator)
-        self.worker = TD3(n, OBS_DIM + GOAL_DIM, ACTION_DIM, config.td3, generator=generator)
+        self.obs_dim, self.action_dim = MAZES[config.env].obs_dim, MAZES[config.env].action_dim
+        self.manager = TD3(n, self.obs_dim, GOAL_DIM, config.td3, generator=generator)
+        self.worker = TD3(n, self.obs_dim + GOAL_DIM, self.action_dim, config.td3,
+                          generator=generator)
         self.goal_high = torch.full((GOAL_DIM,), config.goal_high)
 
     def worker_policy(self, obs: Tensor, goal: Tensor) -> Tensor:
-        """μ^lo(s, g) for flat rows of one learner set: obs (n, B, 6), goal (n, B, 2)."""
+        """μ^lo(s, g) for rows of every learner: obs (n, B, obs_dim), goal (n, B, 2)."""
         return self.worker.actor(torch.cat([obs, goal / self.goal_high], dim=-1))
 
     def propose(self, obs: Tensor) -> Tensor:
-        """The manager's noise-free goal μ^hi(s): (n, B, 6) -> (n, B, 2)."""
+        """The manager's noise-free goal μ^hi(s): (n, B, obs_dim) -> (n, B, 2)."""
         return self.manager.act(obs) * self.goal_high
 
     def act(self, obs: Tensor, goal: Tensor) -> Tensor:
-        """The worker's noise-free action: (n, B, 2)."""
+        """The worker's noise-free action: (n, B, action_dim)."""
         with torch.no_grad():
             return self.worker_policy(obs, goal)
 
     def relabel(self, states: Tensor, actions: Tensor, goal: Tensor,
                 generator: torch.Generator) -> Tensor:
         """Every learner's stored goals relabelled under its own current worker by
-        :func:`off_policy_correction` (eq. 5): states (n, B, c + 1, 6), actions (n, B, c, 2),
-        goal (n, B, 2) -> (n, B, 2)."""
+        :func:`off_policy_correction` (eq. 5): states (n, B, c + 1, obs_dim), actions
+        (n, B, c, action_dim), goal (n, B, 2) -> (n, B, 2)."""
         n, B, c = actions.shape[0], actions.shape[1], actions.shape[2]
 
         def worker(obs: Tensor, g: Tensor) -> Tensor:
             # rows arrive learner by learner: route each block to its learner's slice
-            out = self.worker_policy(obs.reshape(n, -1, OBS_DIM), g.reshape(n, -1, GOAL_DIM))
-            return out.reshape(-1, ACTION_DIM)
+            out = self.worker_policy(obs.reshape(n, -1, self.obs_dim),
+                                     g.reshape(n, -1, GOAL_DIM))
+            return out.reshape(-1, self.action_dim)
 
         chosen, _ = off_policy_correction(
-            worker, states.reshape(n * B, c + 1, OBS_DIM), actions.reshape(n * B, c, ACTION_DIM),
-            goal.reshape(n * B, GOAL_DIM), self.goal_high, generator=generator)
+            worker, states.reshape(n * B, c + 1, self.obs_dim),
+            actions.reshape(n * B, c, self.action_dim), goal.reshape(n * B, GOAL_DIM),
+            self.goal_high, generator=generator)
         return chosen.reshape(n, B, GOAL_DIM)
 
 
@@ -225,7 +233,8 @@ def make_maze(config: HiroConfig, n_envs: int) -> PointMaze:
 def _reset(env: PointMaze, config: HiroConfig, generator: torch.Generator) -> Tensor:
     """Start a training episode in every maze, each with a fresh uniform goal if
     ``config.train_goals`` is "uniform" (else the evaluation goal): the observations."""
-    targets = sample_goals(env.n_envs, generator) if config.train_goals == "uniform" else None
+    targets = env.scale * sample_goals(env.n_envs, generator) \
+        if config.train_goals == "uniform" else None
     return env.reset(generator, targets)
 
 
@@ -235,15 +244,15 @@ def _evaluate_hiro(agent: HiroAgent, config: HiroConfig, generator: torch.Genera
     positions (n, n_eval, T + 1, 2) and the absolute subgoals s_t + g_t at each decision."""
     n, m = config.n_learners, config.n_eval
     env = make_maze(config, n * m)
-    obs = env.reset(generator).reshape(n, m, OBS_DIM)
+    obs = env.reset(generator).reshape(n, m, env.obs_dim)
     positions, targets = [obs[..., :GOAL_DIM]], []
     goal = torch.zeros(n, m, GOAL_DIM)
     for t in range(config.max_steps):
         if t % config.c == 0:
             goal = agent.propose(obs)
             targets.append(obs[..., :GOAL_DIM] + goal)
-        new, _, _, _ = env.step(agent.act(obs, goal).reshape(n * m, ACTION_DIM))
-        new = new.reshape(n, m, OBS_DIM)
+        new, _, _, _ = env.step(agent.act(obs, goal).reshape(n * m, env.action_dim))
+        new = new.reshape(n, m, env.obs_dim)
         goal = goal_transition(obs[..., :GOAL_DIM], goal, new[..., :GOAL_DIM])
         obs = new
         positions.append(obs[..., :GOAL_DIM])
@@ -255,11 +264,12 @@ def hiro_memories(config: HiroConfig) -> tuple[Replay, Replay]:
     """Empty replay memories of every learner: the worker's ((s, g), a, r, (s', g')) and the
     manager's (s_{t:t+c}, a_{t:t+c-1}, g_t, Σ R), ``config.capacity // c`` of those."""
     n, c = config.n_learners, config.c
+    obs_dim, action_dim = MAZES[config.env].obs_dim, MAZES[config.env].action_dim
     worker = Replay(n, config.capacity, {
-        "obs": (OBS_DIM + GOAL_DIM,), "action": (ACTION_DIM,), "reward": (),
-        "next_obs": (OBS_DIM + GOAL_DIM,)})
+        "obs": (obs_dim + GOAL_DIM,), "action": (action_dim,), "reward": (),
+        "next_obs": (obs_dim + GOAL_DIM,)})
     manager = Replay(n, max(config.capacity // c, config.batch_size), {
-        "states": (c + 1, OBS_DIM), "actions": (c, ACTION_DIM), "goal": (GOAL_DIM,),
+        "states": (c + 1, obs_dim), "actions": (c, action_dim), "goal": (GOAL_DIM,),
         "reward": ()})
     return worker, manager
 
@@ -316,7 +326,7 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
         t = step % cfg.max_steps
         warm = step * E < cfg.warmup
         if t == 0:
-            obs = _reset(env, cfg, explore).reshape(n, E, OBS_DIM)
+            obs = _reset(env, cfg, explore).reshape(n, E, env.obs_dim)
         if t % c == 0:  # the manager decides
             if warm:
                 segment_goal = _uniform((n, E, GOAL_DIM), explore) * agent.goal_high
@@ -325,11 +335,11 @@ def train_hiro(config: HiroConfig, *, seed: int, correction: bool = True,
                                       explore) * agent.goal_high
             goal, summed, states, actions = segment_goal, torch.zeros(n, E), [obs], []
         if warm:
-            action = _uniform((n, E, ACTION_DIM), explore)
+            action = _uniform((n, E, env.action_dim), explore)
         else:
             action = _noisy(agent.act(obs, goal), cfg.worker_noise, explore)
-        new, reward, _, _ = env.step(action.reshape(n * E, ACTION_DIM))
-        new, reward = new.reshape(n, E, OBS_DIM), reward.reshape(n, E)
+        new, reward, _, _ = env.step(action.reshape(n * E, env.action_dim))
+        new, reward = new.reshape(n, E, env.obs_dim), reward.reshape(n, E)
         next_goal = goal_transition(obs[..., :GOAL_DIM], goal, new[..., :GOAL_DIM])
         worker_memory.add(
             obs=torch.cat([obs, goal / agent.goal_high], -1), action=action,
@@ -357,9 +367,10 @@ def _evaluate_flat(actor: TD3, config: HiroConfig, generator: torch.Generator) -
     """Noise-free episodes of flat TD3, ``n_eval`` per learner: :func:`_outcome`."""
     n, m = config.n_learners, config.n_eval
     env = make_maze(config, n * m)
-    obs = env.reset(generator).reshape(n, m, OBS_DIM)
+    obs = env.reset(generator).reshape(n, m, env.obs_dim)
     for _ in range(config.max_steps):
-        obs = env.step(actor.act(obs).reshape(n * m, ACTION_DIM))[0].reshape(n, m, OBS_DIM)
+        action = actor.act(obs).reshape(n * m, env.action_dim)
+        obs = env.step(action)[0].reshape(n, m, env.obs_dim)
     return _outcome(env, n)
 
 
@@ -368,12 +379,12 @@ def train_flat(config: HiroConfig, *, seed: int) -> TrainResult:
     worker of :func:`train_hiro` (the paper's "TD3" baseline)."""
     cfg = config
     n, E = cfg.n_learners, cfg.n_envs
-    agent = TD3(n, OBS_DIM, ACTION_DIM, cfg.td3, generator=torch_stream(seed, "init"))
+    env = make_maze(cfg, n * E)
+    agent = TD3(n, env.obs_dim, env.action_dim, cfg.td3, generator=torch_stream(seed, "init"))
     explore, sample = torch_stream(seed, "explore"), torch_stream(seed, "sample")
     evaluate = torch_stream(seed, "evaluate")
-    env = make_maze(cfg, n * E)
-    memory = Replay(n, cfg.capacity, {"obs": (OBS_DIM,), "action": (ACTION_DIM,),
-                                      "reward": (), "next_obs": (OBS_DIM,)})
+    memory = Replay(n, cfg.capacity, {"obs": (env.obs_dim,), "action": (env.action_dim,),
+                                      "reward": (), "next_obs": (env.obs_dim,)})
     points = _eval_points(cfg)
     success = []
     obs = torch.zeros(0)
@@ -381,13 +392,13 @@ def train_flat(config: HiroConfig, *, seed: int) -> TrainResult:
     for step in range(max(points)):
         warm = step * E < cfg.warmup
         if step % cfg.max_steps == 0:
-            obs = _reset(env, cfg, explore).reshape(n, E, OBS_DIM)
+            obs = _reset(env, cfg, explore).reshape(n, E, env.obs_dim)
         if warm:
-            action = _uniform((n, E, ACTION_DIM), explore)
+            action = _uniform((n, E, env.action_dim), explore)
         else:
             action = _noisy(agent.act(obs), cfg.worker_noise, explore)
-        new, reward, _, _ = env.step(action.reshape(n * E, ACTION_DIM))
-        new = new.reshape(n, E, OBS_DIM)
+        new, reward, _, _ = env.step(action.reshape(n * E, env.action_dim))
+        new = new.reshape(n, E, env.obs_dim)
         memory.add(obs=obs, action=action, reward=reward.reshape(n, E), next_obs=new)
         obs = new
         if not warm:
@@ -408,6 +419,9 @@ def rollout_gymnasium(agent: HiroAgent, env: Any, learner: int, *, seed: int) ->
     (max_steps + 1, 2). The manager and worker see the env's observation and that goal, as in
     training."""
     check_int("learner", learner, minimum=0)
+    if agent.config.env not in POINT_MAZES:
+        raise ValueError(f"agent must have learned in a point maze, one of {POINT_MAZES}; "
+                         f"it learned in {agent.config.env!r}")
     if learner >= agent.config.n_learners:
         raise ValueError(f"learner must be < n_learners = {agent.config.n_learners}, got "
                          f"{learner}")
@@ -421,8 +435,9 @@ def rollout_gymnasium(agent: HiroAgent, env: Any, learner: int, *, seed: int) ->
     for t in range(agent.config.max_steps):
         obs = torch.cat([torch.as_tensor(raw, dtype=torch.float32), target])
         if t % agent.config.c == 0:
-            goal = agent.propose(obs.expand(n, 1, OBS_DIM))[learner, 0]
-        action = agent.act(obs.expand(n, 1, OBS_DIM), goal.expand(n, 1, GOAL_DIM))[learner, 0]
+            goal = agent.propose(obs.expand(n, 1, agent.obs_dim))[learner, 0]
+        action = agent.act(obs.expand(n, 1, agent.obs_dim),
+                           goal.expand(n, 1, GOAL_DIM))[learner, 0]
         raw = env.step(action.double().numpy())[0]["observation"]
         new = torch.as_tensor(raw[:GOAL_DIM], dtype=torch.float32)
         goal = goal_transition(obs[:GOAL_DIM], goal, new)

@@ -21,9 +21,15 @@ Rewards, ``goal`` each maze's own: ``"distance"`` -||xy - goal|| (the negative L
 used for its mazes), ``"dense"`` exp(-||xy - goal||) and ``"sparse"`` 1{||xy - goal|| <= 0.45},
 the real env's two.
 Episodes never terminate; they are truncated after ``max_steps``.
+
+:class:`GymnasiumPointMaze` runs the real env behind the same interface, and
+:class:`GymnasiumAntMaze` the real ``AntMaze_UMaze-v5``, HIRO's own task: the same map with cells
+of side 4, walked by an 8-joint ant.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -155,7 +161,15 @@ def maze_reward(position: Tensor, reward_type: str, goal: Tensor | None = None) 
 
 class PointMaze:
     """``n_envs`` point mazes stepped together. Observation (n_envs, 6): x, y, vx, vy, then the
-    maze's goal gx, gy: the real env's ``observation`` and ``desired_goal`` entries."""
+    maze's goal gx, gy: the real env's ``observation`` and ``desired_goal`` entries. Every maze
+    kind keeps this layout, position first and goal last, with its own ``body`` between."""
+
+    scale: float = 1.0
+    """the side of a maze cell: positions, goals and distances are in these units"""
+    obs_dim: int = 6
+    """position (2), body, goal (2)"""
+    action_dim: int = 2
+    """actions lie in [-1, 1]^action_dim"""
 
     def __init__(self, n_envs: int, *, max_steps: int = 300, reward_type: str = "distance",
                  dtype: torch.dtype = torch.float32) -> None:
@@ -167,66 +181,81 @@ class PointMaze:
         self.dtype = dtype
         self.walls = torch.tensor(U_MAZE, dtype=torch.bool)
         self.position = torch.zeros((n_envs, 2), dtype=dtype)
-        self.velocity = torch.zeros((n_envs, 2), dtype=dtype)
-        self.goal = self.position.new_tensor(GOAL_XY).expand(n_envs, 2)
+        self.body = torch.zeros((n_envs, self.obs_dim - 4), dtype=dtype)
+        """what the observation holds between position and goal: here the ball's velocity"""
+        self.goal = self.goal_xy.expand(n_envs, 2)
         self.t = 0
 
     @property
+    def goal_xy(self) -> Tensor:
+        """The evaluation goal, :data:`GOAL_XY` in this maze's units: (2,)."""
+        return self.scale * self.position.new_tensor(GOAL_XY)
+
+    @property
     def obs(self) -> Tensor:
-        """(n_envs, 6): position, velocity, goal."""
-        return torch.cat([self.position, self.velocity, self.goal], dim=1)
+        """(n_envs, obs_dim): position, body, goal."""
+        return torch.cat([self.position, self.body, self.goal], dim=1)
 
     def reset(self, generator: torch.Generator, goal: Tensor | None = None) -> Tensor:
-        """Every maze to the start cell's centre plus U(±0.25)² noise, at rest, with ``goal``
-        (n_envs, 2) as its goal, by default :data:`GOAL_XY`."""
+        """Every maze to the start cell's centre plus U(±0.25)² noise (in cells), at rest, with
+        ``goal`` (n_envs, 2) as its goal, by default :attr:`goal_xy`."""
         if not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
         if goal is None:
-            goal = self.position.new_tensor(GOAL_XY).expand(self.n_envs, 2)
+            goal = self.goal_xy.expand(self.n_envs, 2)
         elif not isinstance(goal, Tensor) or goal.shape != (self.n_envs, 2):
             raise ValueError(f"goal must be a tensor of shape ({self.n_envs}, 2), got "
                              f"{getattr(goal, 'shape', type(goal).__name__)}")
         self.goal = goal.to(self.dtype)
-        self.position, self.velocity = self._start(generator)
+        self.position, self.body = self._start(generator)
         self.t = 0
         return self.obs
 
     def _start(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
-        """Start positions and velocities (n_envs, 2) of a new episode."""
+        """Start positions (n_envs, 2) and bodies of a new episode."""
         noise = (2 * torch.rand((self.n_envs, 2), generator=generator, dtype=self.dtype) - 1)
         position = self.position.new_tensor(START_XY) + START_NOISE * noise
         return position, torch.zeros_like(position)
 
     def _advance(self, action: Tensor) -> tuple[Tensor, Tensor]:
-        """Positions and velocities (n_envs, 2) after one step of ``action``."""
-        return point_step(self.position, self.velocity, action.to(self.dtype), self.walls)
+        """Positions (n_envs, 2) and bodies after one step of ``action``."""
+        return point_step(self.position, self.body, action.to(self.dtype), self.walls)
 
     def step(self, action: Tensor) -> tuple[Tensor, Tensor, Tensor, bool]:
-        """Apply ``action`` (n_envs, 2) in [-1, 1]: (obs, reward, terminated, truncated);
-        ``terminated`` is always False, ``truncated`` True after ``max_steps`` steps."""
-        if action.shape != (self.n_envs, 2):
-            raise ValueError(f"action must have shape ({self.n_envs}, 2), got "
+        """Apply ``action`` (n_envs, action_dim) in [-1, 1]: (obs, reward, terminated,
+        truncated); ``terminated`` is always False, ``truncated`` True after ``max_steps``."""
+        if action.shape != (self.n_envs, self.action_dim):
+            raise ValueError(f"action must have shape ({self.n_envs}, {self.action_dim}), got "
                              f"{tuple(action.shape)}")
         if bool((action.abs() > 1).any()):
             raise ValueError("action must lie in [-1, 1]")
-        self.position, self.velocity = self._advance(action)
+        self.position, self.body = self._advance(action)
         self.t += 1
         reward = maze_reward(self.position, self.reward_type, self.goal)
         terminated = torch.zeros(self.n_envs, dtype=torch.bool)
         return self.obs, reward, terminated, self.t >= self.max_steps
 
     def success(self) -> Tensor:
-        """(n_envs,) bool: the ball within :data:`GOAL_RADIUS` of its maze's goal."""
+        """(n_envs,) bool: the centre within :data:`GOAL_RADIUS` of its maze's goal (the real
+        envs' test, unscaled in both)."""
         return goal_distance(self.position, self.goal) <= GOAL_RADIUS
 
 
-class GymnasiumPointMaze(PointMaze):
-    """``n_envs`` copies of the real ``PointMaze_UMaze-v3`` (MuJoCo, Gymnasium-Robotics) behind
-    :class:`PointMaze`'s interface, stepped one after another: the same observation, goals,
-    rewards and success test, the physics (walls included) the real env's. Each episode starts
-    in :data:`START_CELL` with the env's own position noise, drawn from a seed taken from the
+class GymnasiumMaze(PointMaze):
+    """``n_envs`` copies of a real Gymnasium-Robotics maze (MuJoCo) behind :class:`PointMaze`'s
+    interface, stepped one after another: the same observation layout, goals, rewards and
+    success test, the physics (walls included) the real env's. Each episode starts in
+    :data:`START_CELL` with the env's own position noise, drawn from a seed taken from the
     torch generator; the env's goal is overwritten with the maze's, and the env neither ends
-    nor moves the goal when the ball arrives (``continuing_task=True, reset_target=False``)."""
+    nor moves the goal when the agent arrives (``continuing_task=True, reset_target=False``).
+    Subclasses name the env and where its observation repeats the position."""
+
+    env_id: str = ""
+    """the Gymnasium id"""
+    make_kwargs: ClassVar[dict[str, Any]] = {}
+    """further arguments of ``gymnasium.make``"""
+    repeated: int = 0
+    """leading entries of the env's ``observation`` that repeat its ``achieved_goal`` (x, y)"""
 
     def __init__(self, n_envs: int, *, max_steps: int = 300, reward_type: str = "distance"
                  ) -> None:
@@ -235,8 +264,8 @@ class GymnasiumPointMaze(PointMaze):
 
         super().__init__(n_envs, max_steps=max_steps, reward_type=reward_type)
         gymnasium.register_envs(gymnasium_robotics)
-        self.envs = [gymnasium.make("PointMaze_UMaze-v3", continuing_task=True,
-                                    reset_target=False, max_episode_steps=max_steps)
+        self.envs = [gymnasium.make(self.env_id, continuing_task=True, reset_target=False,
+                                    max_episode_steps=max_steps, **self.make_kwargs)
                      for _ in range(n_envs)]
 
     def _start(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -244,16 +273,37 @@ class GymnasiumPointMaze(PointMaze):
         options = {"reset_cell": np.array(START_CELL), "goal_cell": np.array(GOAL_CELL)}
         raw = []
         for env, seed, goal in zip(self.envs, seeds.tolist(), self.goal, strict=True):
-            raw.append(env.reset(seed=seed, options=options)[0]["observation"])
+            raw.append(env.reset(seed=seed, options=options)[0])
             env.unwrapped.goal = goal.double().numpy()  # type: ignore[attr-defined]
         return self._split(raw)
 
     def _advance(self, action: Tensor) -> tuple[Tensor, Tensor]:
         moves = action.double().numpy()
-        return self._split([env.step(a)[0]["observation"]
-                            for env, a in zip(self.envs, moves, strict=True)])
+        return self._split([env.step(a)[0] for env, a in zip(self.envs, moves, strict=True)])
 
-    def _split(self, raw: list[np.ndarray]) -> tuple[Tensor, Tensor]:
-        """Positions and velocities (n_envs, 2) from the envs' 4-d observations."""
-        state = torch.as_tensor(np.stack(raw), dtype=self.dtype)
-        return state[:, :2], state[:, 2:]
+    def _split(self, raw: list[dict[str, np.ndarray]]) -> tuple[Tensor, Tensor]:
+        """Positions (n_envs, 2) and bodies from the envs' observation dicts."""
+        position = np.stack([r["achieved_goal"] for r in raw])
+        body = np.stack([r["observation"][self.repeated:] for r in raw])
+        return (torch.as_tensor(position, dtype=self.dtype),
+                torch.as_tensor(body, dtype=self.dtype))
+
+
+class GymnasiumPointMaze(GymnasiumMaze):
+    """The real ``PointMaze_UMaze-v3``: its ``observation`` is x, y, vx, vy."""
+
+    env_id = "PointMaze_UMaze-v3"
+    repeated = 2
+
+
+class GymnasiumAntMaze(GymnasiumMaze):
+    """The real ``AntMaze_UMaze-v5``, HIRO's own task: the U map with cells of side 4, an
+    8-joint ant (actions in [-1, 1]^8). Its body is the ant's 27 observed coordinates (torso
+    height and orientation, joint angles, all velocities; contact forces left out, as in the
+    HIRO paper's ant), so an observation is x, y, those 27, gx, gy: 31 numbers."""
+
+    env_id = "AntMaze_UMaze-v5"
+    make_kwargs = {"include_cfrc_ext_in_observation": False}
+    scale = 4.0
+    obs_dim = 31
+    action_dim = 8

@@ -12,11 +12,13 @@ from chapter_code.hiro.agent import (
     HiroConfig,
     Replay,
     hiro_memories,
+    rollout_gymnasium,
     train_flat,
     train_hiro,
     update_levels,
 )
 from chapter_code.hiro.correction import candidate_goals, relabel_score
+from chapter_code.hiro.pointmaze import GOAL_XY, START_XY
 from chapter_code.seeding import torch_stream
 
 pytestmark = pytest.mark.unit
@@ -161,13 +163,38 @@ def test_recorded_trace_shapes_and_subgoals():
     ("goal_high", 0.0, ValueError, "goal_high"),
     ("reward_type", "exp", ValueError, "reward_type"),
     ("train_goals", "random", ValueError, "train_goals"),
-    ("env", "AntMaze_UMaze-v5", ValueError, "env"),
+    ("env", "AntMaze_UMaze-v4", ValueError, "env"),
     ("td3", {}, TypeError, "td3 must be"),
     ("n_learners", 1.5, TypeError, "n_learners"),
 ])
 def test_bad_config(field, value, error, match):
     with pytest.raises(error, match=match):
         dataclasses.replace(TINY, **{field: value})
+
+
+def test_hiro_and_flat_td3_learn_in_the_ant_maze():
+    """env AntMaze_UMaze-v5: networks sized by the ant's 31 observed numbers and 8 actions,
+    runs repeat under a seed, subgoals stay within goal_high of where they were set, and
+    evaluation scores the ant's distance to the far end of the U (4 x GOAL_XY)."""
+    ant = dataclasses.replace(TINY, env="AntMaze_UMaze-v5", goal_high=2.0, env_steps=100,
+                              eval_every=100, n_eval=1)
+    result = train_hiro(ant, seed=0, record=True)
+    assert result.agent.worker.actor(torch.zeros(2, 1, 33)).shape == (2, 1, 8)
+    assert result.agent.manager.actor(torch.zeros(2, 1, 31)).shape == (2, 1, 2)
+    again = train_hiro(ant, seed=0, record=True)
+    assert np.array_equal(result.distance, again.distance)
+    positions = result.trace["positions"]  # a further evaluation, recorded
+    start = 4.0 * torch.tensor(START_XY)
+    assert (positions[:, :, 0] - start).abs().max() <= 1.0  # the env's noise: 0.25 cells
+    travelled = (positions[:, :, -1] - start).norm(dim=-1).max()
+    far_end = (start - 4.0 * torch.tensor(GOAL_XY)).norm()  # 8: straight across the wall
+    assert (np.abs(result.distance - far_end.item()) <= travelled.item() + 1.0).all()
+    offset = result.trace["subgoals"] - positions[:, :, :-1:5]
+    assert offset.abs().max() <= ant.goal_high + 1e-5
+    flat = train_flat(ant, seed=0)
+    assert flat.manager.actor(torch.zeros(2, 1, 31)).shape == (2, 1, 8)
+    with pytest.raises(ValueError, match="point maze"):
+        rollout_gymnasium(result.agent, None, 0, seed=0)
 
 
 def test_bad_correction_flag():
@@ -181,7 +208,6 @@ def test_real_env_rollout_follows_the_torch_maze_in_free_space():
     import gymnasium
     import gymnasium_robotics
 
-    from chapter_code.hiro.agent import rollout_gymnasium
     from chapter_code.hiro.correction import goal_transition
     from chapter_code.hiro.pointmaze import PointMaze
 

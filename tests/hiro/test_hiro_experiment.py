@@ -37,6 +37,17 @@ def test_cli_prints_the_issues_metrics_and_is_deterministic(capsys):
     assert _json(capsys) == metrics
 
 
+def test_the_ant_maze_runs_from_the_command_line(capsys):
+    """--env AntMaze_UMaze-v5: the three methods in the real ant maze, distances in its units
+    (the ant starts 8 from the far end of the U)."""
+    assert main(["run", "hiro", "--json", *SMALL[:-2], "--n-real", "0", "--env-steps", "100",
+                 "--max-steps", "50", "--env", "AntMaze_UMaze-v5", "--goal-high", "2"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert "real_env_hiro" not in metrics
+    for method in METHODS:
+        assert 4 < metrics["final_distance"][method]["mean"] < 12
+
+
 def test_methods_trained_in_parallel_processes_give_the_same_numbers(capsys):
     assert main(["run", "hiro", "--json", *SMALL, "--n-real", "0", "--workers", "2"]) == 0
     parallel = json.loads(capsys.readouterr().out)
@@ -52,6 +63,8 @@ def test_methods_trained_in_parallel_processes_give_the_same_numbers(capsys):
     ({"n_real": -1}, ValueError, "n_real must be"),
     ({"workers": 0}, ValueError, "workers must be"),
     ({"train_goals": "grid"}, ValueError, "train_goals"),
+    ({"env": "AntMaze_UMaze-v5"}, ValueError, "n_real must be 0 unless env is a point maze"),
+    ({"env": "AntMaze_UMaze-v5", "n_real": 0, "max_steps": 505}, ValueError, "multiple of c"),
 ])
 def test_bad_config(kwargs, error, match):
     with pytest.raises(error, match=match):

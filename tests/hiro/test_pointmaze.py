@@ -15,6 +15,7 @@ from chapter_code.hiro.pointmaze import (
     START_CELL,
     START_NOISE,
     U_MAZE,
+    GymnasiumAntMaze,
     GymnasiumPointMaze,
     PointMaze,
     cell_xy,
@@ -203,6 +204,33 @@ def test_the_gymnasium_maze_behind_the_same_interface():
         torch.testing.assert_close(reward, maze_reward(obs[:, :2], "distance", goals))
         assert not terminated.any() and truncated == (t == 4)
     assert real.success().tolist() == [False, False]
+
+
+def test_the_ant_maze_behind_the_same_interface():
+    """GymnasiumAntMaze: the observation is x, y, the ant's 27 body coordinates and the goal,
+    read here straight from MuJoCo's state (qpos then qvel); the start lies in the start cell
+    scaled by 4 with the env's noise scaled alike; the default goal is the far end of the U,
+    scaled; seeded resets repeat; rewards are minus the distance to the maze's goal."""
+    ant = GymnasiumAntMaze(2, max_steps=3)
+    obs = ant.reset(torch_stream(0, "reset"))
+    assert obs.shape == (2, GymnasiumAntMaze.obs_dim) == (2, 31)
+    assert torch.equal(obs, GymnasiumAntMaze(2).reset(torch_stream(0, "reset")))
+    start = 4.0 * torch.tensor(cell_xy(*START_CELL))
+    assert (obs[:, :2] - start).abs().max() <= 4.0 * START_NOISE
+    assert torch.equal(obs[:, -2:], 4.0 * torch.tensor(GOAL_XY).expand(2, 2))
+    goals = torch.tensor([[4.0, 0.0], [-3.0, 5.0]])
+    ant.reset(torch_stream(1, "reset"), goals)
+    action = 2 * torch.rand((2, 8), generator=torch_stream(0, "actions")) - 1
+    obs, reward, terminated, truncated = ant.step(action)
+    for i, env in enumerate(ant.envs):
+        data = env.unwrapped.ant_env.data
+        state = np.concatenate([data.qpos, data.qvel])  # x, y, then the 27 body coordinates
+        np.testing.assert_allclose(obs[i, :29].numpy(), state, rtol=1e-6, atol=1e-6)
+        assert env.unwrapped.goal.tolist() == goals[i].tolist()
+    torch.testing.assert_close(reward, -torch.linalg.vector_norm(obs[:, :2] - goals, dim=1))
+    assert not terminated.any() and not truncated
+    with pytest.raises(ValueError, match=r"action must have shape \(2, 8\)"):
+        ant.step(torch.zeros(2, 2))
 
 
 def test_in_wall_inverts_cell_xy():
