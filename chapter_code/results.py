@@ -116,7 +116,9 @@ def fingerprint(experiment: str | Experiment, config: Any) -> dict[str, Any] | N
     found = experiments.get(experiment) if isinstance(experiment, str) else experiment
     if found.fingerprint is None:
         return None
-    reduced = {**jsonable(config), **jsonable(dict(found.fingerprint))}
+    full = jsonable(config)
+    overrides = found.fingerprint(full) if callable(found.fingerprint) else found.fingerprint
+    reduced = {**full, **jsonable(dict(overrides))}
     reduced_config = found.config_type(**config_kwargs(reduced))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # float reductions are ordered by the thread count

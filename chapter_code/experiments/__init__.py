@@ -41,17 +41,19 @@ class Output:
 class Experiment:
     """A named, runnable experiment: ``config_type`` is a frozen dataclass of its options.
 
-    ``fingerprint``: config overrides of a reduced-size run (seconds) of the same code path; a
-    saved full run stores that run's numbers beside its own (:func:`chapter_code.results.save`)
-    so a test can tell whether the code still produces them. ``None``: no fingerprint (the
-    experiment is cheap enough to regenerate in full).
+    ``fingerprint``: config overrides of a reduced-size run (seconds) of the same code path, or
+    a function from the full run's config (as stored: a dict) to them; a saved full run stores
+    that run's numbers beside its own (:func:`chapter_code.results.save`) so a test can tell
+    whether the code still produces them. ``None``: no fingerprint (the experiment is cheap
+    enough to regenerate in full).
     """
 
     name: str
     summary: str
     config_type: type
     run: Callable[[Any, ProgressFactory], Output]
-    fingerprint: Mapping[str, Any] | None = None
+    fingerprint: (Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]]
+                  | None) = None
 
 
 def _silent_progress(iterable: Any = None, **kwargs: Any) -> tqdm:

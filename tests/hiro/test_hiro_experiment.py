@@ -69,3 +69,14 @@ def test_methods_trained_in_parallel_processes_give_the_same_numbers(capsys):
 def test_bad_config(kwargs, error, match):
     with pytest.raises(error, match=match):
         HiroExperimentConfig(**kwargs)
+
+
+def test_the_fingerprint_replays_in_the_real_point_maze_only_for_point_maze_runs():
+    from chapter_code.experiments import get
+
+    fingerprint = get("hiro").fingerprint
+    assert fingerprint({"env": "torch", "n_real": 3})["n_real"] == 1
+    assert fingerprint({"env": "PointMaze_UMaze-v3", "n_real": 0})["n_real"] == 1
+    assert fingerprint({"env": "AntMaze_UMaze-v5", "n_real": 0})["n_real"] == 0
+    HiroExperimentConfig(**{**vars(HiroExperimentConfig(env="AntMaze_UMaze-v5", n_real=0)),
+                            **fingerprint({"env": "AntMaze_UMaze-v5"})})
