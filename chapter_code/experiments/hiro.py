@@ -25,7 +25,7 @@ from chapter_code.hiro.agent import (
     train_flat,
     train_hiro,
 )
-from chapter_code.hiro.pointmaze import GOAL_RADIUS, GOAL_XY, REWARDS
+from chapter_code.hiro.pointmaze import GOAL_RADIUS, GOAL_XY, REWARDS, make_gymnasium_maze
 from chapter_code.seeding import stream
 from chapter_code.stats import mean_ci
 
@@ -48,7 +48,8 @@ class HiroExperimentConfig:
     max_steps: int = 300
     """episode length in steps (the paper's ant maze: 500)"""
     goal_high: float = 0.5
-    """goals (changes of position) lie in [-goal_high, goal_high]²"""
+    """goals (changes of position) lie in [-goal_high, goal_high]², in the maze's units (cells of
+    side 1 in the point maze, 4 in the ant maze)"""
     warmup: int = 5_000
     """random steps per learner before learning"""
     eval_every: int = 10_000
@@ -125,14 +126,10 @@ def _timed(config: HiroExperimentConfig, method: str) -> tuple[TrainResult, floa
 def real_env_distances(result: TrainResult, n_episodes: int, seed: int) -> np.ndarray:
     """Final distance to the goal of ``n_episodes`` noise-free episodes of every trained HIRO
     learner in the real ``PointMaze_UMaze-v3`` (MuJoCo): (n_learners, n_episodes)."""
-    import gymnasium
-    import gymnasium_robotics
-
     if result.agent is None:
         raise ValueError("result must come from train_hiro (it has no HIRO agent)")
-    gymnasium.register_envs(gymnasium_robotics)
-    env = gymnasium.make("PointMaze_UMaze-v3", continuing_task=False,
-                         max_episode_steps=result.config.max_steps)
+    env = make_gymnasium_maze("PointMaze_UMaze-v3", continuing_task=False,
+                              max_episode_steps=result.config.max_steps)
     seeds = stream(seed, "real-env").integers(2**31, size=n_episodes)
     out = np.empty((result.config.n_learners, n_episodes))
     for i in range(result.config.n_learners):
@@ -144,9 +141,10 @@ def real_env_distances(result: TrainResult, n_episodes: int, seed: int) -> np.nd
 
 def run(config: HiroExperimentConfig, progress: ProgressFactory) -> Output:
     """Train the three methods in turn; final success and final distance to the goal with a
-    95% t-interval over seeds, and their curves; the trained HIRO learners also run in the real
-    PointMaze_UMaze-v3. With ``workers`` > 1 the methods train in that many processes at once.
-    Wall-clock seconds go into ``objects`` (they vary from run to run)."""
+    95% t-interval over seeds, and their curves; in a point maze with ``n_real`` > 0 the trained
+    HIRO learners also run in the real PointMaze_UMaze-v3. With ``workers`` > 1 the methods
+    train in that many processes at once. Wall-clock seconds go into ``objects`` (they vary from
+    run to run)."""
     torch.set_num_threads(1)
     metrics: dict[str, Any] = {"final_success": {}, "final_distance": {},
                                "env_steps": config.env_steps, "n_seeds": config.n_seeds}

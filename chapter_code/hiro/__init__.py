@@ -3,6 +3,7 @@ worker that reaches them, with the manager's stored goals relabelled by the off-
 correction."""
 
 from chapter_code.hiro.agent import (
+    MAZES,
     HiroAgent,
     HiroConfig,
     Replay,
@@ -25,6 +26,8 @@ from chapter_code.hiro.pointmaze import (
     GOAL_XY,
     START_XY,
     U_MAZE,
+    GymnasiumAntMaze,
+    GymnasiumPointMaze,
     PointMaze,
     cell_xy,
     goal_distance,
@@ -45,6 +48,7 @@ from chapter_code.hiro.td3 import (
 )
 
 __all__ = [
+    "MAZES",
     "HiroAgent",
     "HiroConfig",
     "Replay",
@@ -57,6 +61,8 @@ __all__ = [
     "GOAL_XY",
     "START_XY",
     "U_MAZE",
+    "GymnasiumAntMaze",
+    "GymnasiumPointMaze",
     "PointMaze",
     "cell_xy",
     "goal_distance",

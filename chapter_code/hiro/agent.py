@@ -1,15 +1,15 @@
 """HIRO's two-level agent on the U mazes (point or ant), batched over independent learners
 (Nachum et al. 2018, Algorithm 1 of the appendix, §3).
 
-Every c steps the manager μ^hi(s_t) proposes a goal g_t, a desired change of the ball's
-position (x, y); between decisions the goal follows the state, g_{t+1} = h(s_t, g_t, s_{t+1})
-(eq. 2); the worker μ^lo(s_t, g_t) acts and is paid -||s_t + g_t - s_{t+1}|| (eq. 3). The
-manager stores (s_t, g_t, Σ R_{t:t+c-1}, s_{t+c}) with the c states and actions in between, and
-at training time relabels g_t by the off-policy correction (eq. 5) under the current worker.
-Both levels learn by TD3. ``correction=False`` keeps the stored goal (the paper's ablation);
-:func:`train_flat` is TD3 on the environment reward alone (the paper's flat baseline). Every
-training episode draws its maze goal uniformly over the maze (appendix B.2.1), which both
-levels observe; evaluation always uses the far end of the U.
+Every c steps the manager μ^hi(s_t) proposes a goal g_t, a desired change of the agent's
+position (x, y: the ball's, or the ant's torso's); between decisions the goal follows the
+state, g_{t+1} = h(s_t, g_t, s_{t+1}) (eq. 2); the worker μ^lo(s_t, g_t) acts and is paid
+-||s_t + g_t - s_{t+1}|| (eq. 3). The manager stores (s_t, g_t, Σ R_{t:t+c-1}, s_{t+c}) with the
+c states and actions in between, and at training time relabels g_t by the off-policy correction
+(eq. 5) under the current worker. Both levels learn by TD3. ``correction=False`` keeps the
+stored goal (the paper's ablation); :func:`train_flat` is TD3 on the environment reward alone
+(the paper's flat baseline). Every training episode draws its maze goal uniformly over the maze
+(appendix B.2.1), which both levels observe; evaluation always uses the far end of the U.
 
 Learner i owns ``n_envs`` mazes, its networks' i-th slice and its own replay memories; all
 learners step and update together.
@@ -67,7 +67,8 @@ class HiroConfig:
     c: int = 10
     """steps between manager decisions"""
     goal_high: float = 0.5
-    """goals lie in [-goal_high, goal_high]² (a change of position)"""
+    """goals lie in [-goal_high, goal_high]² (a change of position, in the maze's units: cells of
+    side 1 in the point maze, 4 in the ant maze)"""
     manager_reward_scale: float = 0.1
     """the manager learns from this times the summed environment reward"""
     worker_noise: float = 0.2

@@ -29,6 +29,7 @@ of side 4, walked by an 8-joint ant.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -241,6 +242,19 @@ class PointMaze:
         return goal_distance(self.position, self.goal) <= GOAL_RADIUS
 
 
+def make_gymnasium_maze(env_id: str, **kwargs: Any) -> Any:
+    """``gymnasium.make(env_id, **kwargs)`` for a Gymnasium-Robotics maze, without the model
+    file such an env writes to the temporary directory each time it is built (MuJoCo has read
+    it by then; left alone, a run of many evaluations leaves thousands)."""
+    import gymnasium
+    import gymnasium_robotics
+
+    gymnasium.register_envs(gymnasium_robotics)
+    env = gymnasium.make(env_id, **kwargs)
+    Path(env.unwrapped.tmp_xml_file_path).unlink(missing_ok=True)  # type: ignore[attr-defined]
+    return env
+
+
 class GymnasiumMaze(PointMaze):
     """``n_envs`` copies of a real Gymnasium-Robotics maze (MuJoCo) behind :class:`PointMaze`'s
     interface, stepped one after another: the same observation layout, goals, rewards and
@@ -259,13 +273,9 @@ class GymnasiumMaze(PointMaze):
 
     def __init__(self, n_envs: int, *, max_steps: int = 300, reward_type: str = "distance"
                  ) -> None:
-        import gymnasium
-        import gymnasium_robotics
-
         super().__init__(n_envs, max_steps=max_steps, reward_type=reward_type)
-        gymnasium.register_envs(gymnasium_robotics)
-        self.envs = [gymnasium.make(self.env_id, continuing_task=True, reset_target=False,
-                                    max_episode_steps=max_steps, **self.make_kwargs)
+        self.envs = [make_gymnasium_maze(self.env_id, continuing_task=True, reset_target=False,
+                                         max_episode_steps=max_steps, **self.make_kwargs)
                      for _ in range(n_envs)]
 
     def _start(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:

@@ -11,6 +11,7 @@ from chapter_code.hiro.agent import (
     HiroAgent,
     HiroConfig,
     Replay,
+    _evaluate_hiro,
     hiro_memories,
     rollout_gymnasium,
     train_flat,
@@ -18,7 +19,7 @@ from chapter_code.hiro.agent import (
     update_levels,
 )
 from chapter_code.hiro.correction import candidate_goals, relabel_score
-from chapter_code.hiro.pointmaze import GOAL_XY, START_XY
+from chapter_code.hiro.pointmaze import START_XY
 from chapter_code.seeding import torch_stream
 
 pytestmark = pytest.mark.unit
@@ -183,13 +184,15 @@ def test_hiro_and_flat_td3_learn_in_the_ant_maze():
     assert result.agent.manager.actor(torch.zeros(2, 1, 31)).shape == (2, 1, 2)
     again = train_hiro(ant, seed=0, record=True)
     assert np.array_equal(result.distance, again.distance)
-    positions = result.trace["positions"]  # a further evaluation, recorded
+    outcome, trace = _evaluate_hiro(result.agent, ant, torch_stream(0, "evaluate"), record=True)
+    positions = trace["positions"]  # (learner, episode, step, xy)
     start = 4.0 * torch.tensor(START_XY)
     assert (positions[:, :, 0] - start).abs().max() <= 1.0  # the env's noise: 0.25 cells
-    travelled = (positions[:, :, -1] - start).norm(dim=-1).max()
-    far_end = (start - 4.0 * torch.tensor(GOAL_XY)).norm()  # 8: straight across the wall
-    assert (np.abs(result.distance - far_end.item()) <= travelled.item() + 1.0).all()
-    offset = result.trace["subgoals"] - positions[:, :, :-1:5]
+    far_end = torch.tensor([-4.0, 4.0])  # cell (1, 1) in cells of side 4
+    torch.testing.assert_close(outcome[:, 1], (positions[:, :, -1] - far_end).norm(dim=-1).mean(1))
+    assert (outcome[:, 0] == ((positions[:, :, -1] - far_end).norm(dim=-1) <= 0.45).float()
+            .mean(1)).all()
+    offset = trace["subgoals"] - positions[:, :, :-1:5]
     assert offset.abs().max() <= ant.goal_high + 1e-5
     flat = train_flat(ant, seed=0)
     assert flat.manager.actor(torch.zeros(2, 1, 31)).shape == (2, 1, 8)

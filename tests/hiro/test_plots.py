@@ -27,5 +27,7 @@ def test_the_ant_maze_is_the_same_map_in_cells_of_four():
     walls = {(4 * x, 4 * y, 4.0) for x, y in (cell_xy(r, c) for r, row in enumerate(U_MAZE)
                                               for c, w in enumerate(row) if w)}
     assert squares == walls and ax.get_xlim() == (-10.0, 10.0)
+    markers = {line.get_label(): tuple(line.get_xydata()[0]) for line in ax.lines}
+    assert markers == {"start": (-4.0, -4.0), "goal": (-4.0, 4.0)}
     with pytest.raises(ValueError, match="scale"):
         draw_maze(ax, scale=0.0)

@@ -208,29 +208,43 @@ def test_the_gymnasium_maze_behind_the_same_interface():
 
 def test_the_ant_maze_behind_the_same_interface():
     """GymnasiumAntMaze: the observation is x, y, the ant's 27 body coordinates and the goal,
-    read here straight from MuJoCo's state (qpos then qvel); the start lies in the start cell
-    scaled by 4 with the env's noise scaled alike; the default goal is the far end of the U,
-    scaled; seeded resets repeat; rewards are minus the distance to the maze's goal."""
-    ant = GymnasiumAntMaze(2, max_steps=3)
+    read here straight from MuJoCo's state (qpos then qvel); starts spread over the start
+    cell as the env places it, with the env's noise scaled by 4; the default goal is the far
+    end of the U where the env puts that cell; seeded resets repeat; rewards are minus the
+    distance to the maze's goal, success is being within the env's radius 0.45 of it, and the
+    goal never moves."""
+    ant = GymnasiumAntMaze(8, max_steps=3)
     obs = ant.reset(torch_stream(0, "reset"))
-    assert obs.shape == (2, GymnasiumAntMaze.obs_dim) == (2, 31)
-    assert torch.equal(obs, GymnasiumAntMaze(2).reset(torch_stream(0, "reset")))
-    start = 4.0 * torch.tensor(cell_xy(*START_CELL))
-    assert (obs[:, :2] - start).abs().max() <= 4.0 * START_NOISE
-    assert torch.equal(obs[:, -2:], 4.0 * torch.tensor(GOAL_XY).expand(2, 2))
-    goals = torch.tensor([[4.0, 0.0], [-3.0, 5.0]])
+    assert obs.shape == (8, GymnasiumAntMaze.obs_dim) == (8, 31)
+    assert torch.equal(obs, GymnasiumAntMaze(8).reset(torch_stream(0, "reset")))
+    maze = ant.envs[0].unwrapped.maze
+    start = torch.tensor(maze.cell_rowcol_to_xy(np.array(START_CELL)), dtype=torch.float32)
+    offsets = (obs[:, :2] - start).abs()
+    assert offsets.max() <= 4 * START_NOISE and offsets.max() > 2 * START_NOISE
+    far_end = torch.tensor(maze.cell_rowcol_to_xy(np.array(GOAL_CELL)), dtype=torch.float32)
+    assert torch.equal(obs[:, -2:], far_end.expand(8, 2))
+    goals = torch.tensor([[4.0, 0.0], [-3.0, 5.0]]).repeat(4, 1)
     ant.reset(torch_stream(1, "reset"), goals)
-    action = 2 * torch.rand((2, 8), generator=torch_stream(0, "actions")) - 1
-    obs, reward, terminated, truncated = ant.step(action)
-    for i, env in enumerate(ant.envs):
-        data = env.unwrapped.ant_env.data
-        state = np.concatenate([data.qpos, data.qvel])  # x, y, then the 27 body coordinates
-        np.testing.assert_allclose(obs[i, :29].numpy(), state, rtol=1e-6, atol=1e-6)
-        assert env.unwrapped.goal.tolist() == goals[i].tolist()
-    torch.testing.assert_close(reward, -torch.linalg.vector_norm(obs[:, :2] - goals, dim=1))
-    assert not terminated.any() and not truncated
-    with pytest.raises(ValueError, match=r"action must have shape \(2, 8\)"):
-        ant.step(torch.zeros(2, 2))
+    inner = ant.envs[0].unwrapped.ant_env  # the first ant stands on its goal
+    qpos = inner.data.qpos.copy()
+    qpos[:2] = goals[0].numpy()
+    inner.set_state(qpos, inner.data.qvel.copy())
+    action = 2 * torch.rand((8, 8), generator=torch_stream(0, "actions")) - 1
+    for t in range(3):
+        obs, reward, terminated, truncated = ant.step(action)
+        for i, env in enumerate(ant.envs):
+            data = env.unwrapped.ant_env.data
+            state = np.concatenate([data.qpos, data.qvel])  # x, y, then the body
+            np.testing.assert_allclose(obs[i, :29].numpy(), state, rtol=1e-6, atol=1e-6)
+            assert env.unwrapped.goal.tolist() == goals[i].tolist()
+        torch.testing.assert_close(reward,
+                                   -torch.linalg.vector_norm(obs[:, :2] - goals, dim=1))
+        assert not terminated.any() and truncated == (t == 2)
+    arrived = [bool(np.linalg.norm(env.unwrapped.data.qpos[:2] - env.unwrapped.goal) <= 0.45)
+               for env in ant.envs]
+    assert ant.success().tolist() == arrived and arrived[0] and not any(arrived[1:])
+    with pytest.raises(ValueError, match=r"action must have shape \(8, 8\)"):
+        ant.step(torch.zeros(8, 2))
 
 
 def test_in_wall_inverts_cell_xy():
