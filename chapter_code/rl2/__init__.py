@@ -1,7 +1,7 @@
 """RL² (Duan et al. 2016) and the baselines of its bandit and tabular-MDP tables: task
 distributions stepped for many tasks at once, the bandit baselines (with the finite-horizon
 Gittins index and the exact Bayes-optimal value), the MDP baselines, and the RL² GRU agent
-trained by PPO on whole trials."""
+trained by PPO on whole trials; the paper's Tables 1 and 2 beside our saved runs."""
 
 from chapter_code.rl2.agent import RL2Policy, Trajectory, rl2_inputs, rollout, sample_action
 from chapter_code.rl2.bandit_baselines import (
@@ -34,18 +34,37 @@ from chapter_code.rl2.mdp_baselines import (
     random_mdp_policy,
     ucrl2_policy,
 )
+from chapter_code.rl2.paper_tables import (
+    BANDIT_COLUMNS,
+    BANDIT_LABELS,
+    MDP_COLUMNS,
+    MDP_LABELS,
+    PAPER_BANDITS,
+    PAPER_MDPS,
+    SavedRun,
+    bandit_row,
+    bandit_table,
+    claim_rows,
+    mdp_row,
+    mdp_table,
+    saved_run,
+    table_entry,
+    z_scores,
+)
 from chapter_code.rl2.ppo import PPOConfig, clipped_surrogate, evaluate, gae, train_rl2
 from chapter_code.rl2.reference import reference_rollout
 from chapter_code.rl2.tabular_mdps import MDPBatch, MDPTrials, plan, sample_mdps
 
 __all__ = [
-    "BanditPolicy", "BanditTrials", "GittinsTable", "MDPBatch", "MDPPolicy", "MDPTrials",
-    "PPOConfig", "RL2Policy", "Trajectory", "action_probabilities", "argmax_random_ties",
-    "bayes_optimal_value", "beb_policy", "clipped_surrogate", "eps_greedy_mdp_policy",
-    "eps_greedy_policy", "evaluate", "extended_value_iteration", "gae", "gittins_policy",
-    "gittins_table", "greedy_mdp_policy", "greedy_policy", "optimistic_thompson_policy",
-    "optimistic_transition", "plan", "play_bandit", "play_mdp", "policy_value", "posterior_mean",
-    "psrl_policy", "pull", "random_mdp_policy", "random_policy", "reference_rollout", "rl2_inputs",
-    "rollout", "sample_action", "sample_bandits", "sample_mdps", "thompson_policy", "train_rl2",
-    "ucb1_bonus", "ucb1_index", "ucb1_policy", "ucrl2_policy",
+    "BANDIT_COLUMNS", "BANDIT_LABELS", "BanditPolicy", "BanditTrials", "GittinsTable", "MDPBatch",
+    "MDPPolicy", "MDPTrials", "MDP_COLUMNS", "MDP_LABELS", "PAPER_BANDITS", "PAPER_MDPS",
+    "PPOConfig", "RL2Policy", "SavedRun", "Trajectory", "action_probabilities",
+    "argmax_random_ties", "bandit_row", "bandit_table", "bayes_optimal_value", "beb_policy",
+    "claim_rows", "clipped_surrogate", "eps_greedy_mdp_policy", "eps_greedy_policy", "evaluate",
+    "extended_value_iteration", "gae", "gittins_policy", "gittins_table", "greedy_mdp_policy",
+    "greedy_policy", "mdp_row", "mdp_table", "optimistic_thompson_policy", "optimistic_transition",
+    "plan", "play_bandit", "play_mdp", "policy_value", "posterior_mean", "psrl_policy", "pull",
+    "random_mdp_policy", "random_policy", "reference_rollout", "rl2_inputs", "rollout",
+    "sample_action", "sample_bandits", "sample_mdps", "saved_run", "table_entry", "thompson_policy",
+    "train_rl2", "ucb1_bonus", "ucb1_index", "ucb1_policy", "ucrl2_policy", "z_scores",
 ]
