@@ -4,6 +4,8 @@ end to end without the transition policy gradient; no dilation)."""
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,8 @@ class FunConfig:
     """points of the learning curves (frames split evenly)"""
     seed: int = 0
     """seed of the first run; run i uses seed + i"""
+    workers: int = 1
+    """processes training runs side by side (the numbers do not depend on it)"""
 
     def __post_init__(self) -> None:
         if not isinstance(self.env_id, str) or not self.env_id.startswith("MiniGrid-"):
@@ -57,6 +61,7 @@ class FunConfig:
         check_real("alpha", self.alpha, low=0.0, high=1.0)
         check_int("bins", self.bins, minimum=1)
         check_int("seed", self.seed, minimum=0)
+        check_int("workers", self.workers, minimum=1)
 
 
 def binned_returns(returns: np.ndarray, frames: np.ndarray, n_frames: int,
@@ -77,36 +82,46 @@ def _interval(samples: np.ndarray) -> dict[str, float]:
     return {k: round(v, 6) for k, v in interval_metrics(mean_ci(samples)).items()}
 
 
-def run(config: FunConfig, progress: ProgressFactory) -> Output:
-    """Train every agent ``n_seeds`` times (one torch thread); report the mean return and the
-    share of successful episodes over the last fifth of the frames, with 95% intervals."""
-    threads = torch.get_num_threads()
+def train_one(config: FunConfig, method: str, seed: int) -> tuple[np.ndarray, float, float]:
+    """One run of ``method`` on one torch thread: its binned learning curve, and its mean
+    return and share of successful episodes over the last fifth of the frames."""
     torch.set_num_threads(1)
-    curves: dict[str, np.ndarray] = {}
-    final: dict[str, np.ndarray] = {}
-    success: dict[str, np.ndarray] = {}
+    result = train_a2c(config.env_id, method, n_envs=config.n_envs, n_frames=config.n_frames,
+                       seed=seed, rollout=config.rollout, lr=config.lr, alpha=config.alpha)
+    late = result.returns[result.frames > 0.8 * config.n_frames]
+    return (binned_returns(result.returns, result.frames, config.n_frames, config.bins),
+            float(late.mean()) if late.size else 0.0,
+            float((late > 0).mean()) if late.size else 0.0)
+
+
+def run(config: FunConfig, progress: ProgressFactory) -> Output:
+    """Train every agent ``n_seeds`` times (one torch thread each; with ``workers`` > 1, that
+    many runs at once); report the mean return and the share of successful episodes over the
+    last fifth of the frames, with 95% intervals."""
+    jobs = [(method, config.seed + i) for method in config.methods
+            for i in range(config.n_seeds)]
+    threads = torch.get_num_threads()
     try:
-        for method in config.methods:
-            rows, last, solved = [], [], []
-            for i in range(config.n_seeds):
-                result = train_a2c(config.env_id, method, n_envs=config.n_envs,
-                                   n_frames=config.n_frames, seed=config.seed + i,
-                                   rollout=config.rollout, lr=config.lr, alpha=config.alpha)
-                rows.append(binned_returns(result.returns, result.frames, config.n_frames,
-                                           config.bins))
-                late = result.returns[result.frames > 0.8 * config.n_frames]
-                last.append(late.mean() if late.size else 0.0)
-                solved.append((late > 0).mean() if late.size else 0.0)
-            curves[method], final[method] = np.array(rows), np.array(last)
-            success[method] = np.array(solved)
+        if config.workers > 1:
+            spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked threads
+            with ProcessPoolExecutor(config.workers, mp_context=spawn) as pool:
+                futures = [pool.submit(train_one, config, *job) for job in jobs]
+                done = [future.result() for future in progress(futures, desc="runs")]
+        else:
+            done = [train_one(config, *job) for job in progress(jobs, desc="runs")]
     finally:
         torch.set_num_threads(threads)
+    by_method = {m: [d for (method, _), d in zip(jobs, done, strict=True) if method == m]
+                 for m in config.methods}
     metrics: dict[str, Any] = {
         "env_id": config.env_id, "n_seeds": config.n_seeds, "n_frames": config.n_frames,
-        "final_return": {m: _interval(samples) for m, samples in final.items()},
-        "final_success": {m: _interval(samples) for m, samples in success.items()},
+        "final_return": {m: _interval(np.array([d[1] for d in runs]))
+                         for m, runs in by_method.items()},
+        "final_success": {m: _interval(np.array([d[2] for d in runs]))
+                          for m, runs in by_method.items()},
     }
-    arrays = {f"curve_{m.replace('-', '_')}": c for m, c in curves.items()}
+    arrays = {f"curve_{m.replace('-', '_')}": np.array([d[0] for d in runs])
+              for m, runs in by_method.items()}
     return Output(metrics, arrays)
 
 

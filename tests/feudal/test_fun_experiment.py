@@ -24,6 +24,16 @@ def test_tiny_run_reports_every_method():
 
 
 @pytest.mark.unit
+def test_workers_do_not_change_the_numbers():
+    small = {"env_id": "MiniGrid-Empty-5x5-v0", "methods": ("fun", "lstm"), "n_frames": 320,
+             "n_envs": 2, "bins": 2}
+    alone, side_by_side = run("fun", **small), run("fun", **small, workers=2)
+    assert alone.metrics == side_by_side.metrics
+    for key, curve in alone.arrays.items():
+        np.testing.assert_array_equal(curve, side_by_side.arrays[key])
+
+
+@pytest.mark.unit
 def test_config_checks():
     with pytest.raises(ValueError, match="methods"):
         FunConfig(methods=("fun", "options"))
@@ -31,3 +41,5 @@ def test_config_checks():
         FunConfig(env_id="CartPole-v1")
     with pytest.raises(ValueError, match="rollout"):
         FunConfig(rollout=10)
+    with pytest.raises(ValueError, match="workers"):
+        FunConfig(workers=0)
