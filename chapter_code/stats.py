@@ -75,10 +75,15 @@ def z_from_reported(ours: Any, stderr: Any, reported: Any, rounding: float = 0.0
         np.asarray(stderr, dtype=float), rounding)
 
 
-def format_interval(entry: dict[str, Any], digits: int = 2, *, index: int | None = None) -> str:
+def format_interval(
+    entry: dict[str, Any], digits: int = 2, *, index: int | None = None, unit: str = ""
+) -> str:
     """An interval entry ``{"mean"|"ratio", "low", "high"}`` as ``"point [low, high]"`` with
-    ``digits`` decimals; ``index`` picks one position of an entry whose values are lists."""
+    ``digits`` decimals; ``index`` picks one position of an entry whose values are lists;
+    ``unit`` is written right after the point (``unit="x"``: ``"2.0x [1.5, 2.5]"``)."""
     digits = check_int("digits", digits, minimum=0)
+    if not isinstance(unit, str):
+        raise TypeError(f"unit must be a str, got {type(unit).__name__} {unit!r}")
     point_key = "ratio" if "ratio" in entry else "mean"
     missing = {point_key, "low", "high"} - set(entry)
     if missing:
@@ -88,7 +93,7 @@ def format_interval(entry: dict[str, Any], digits: int = 2, *, index: int | None
     if index is not None:
         values = [value[index] for value in values]
     point, low, high = (float(value) for value in values)
-    return f"{point:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+    return f"{point:.{digits}f}{unit} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
 def ratio_of_means_ci(

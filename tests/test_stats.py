@@ -62,6 +62,19 @@ def test_format_interval_writes_point_and_bounds():
 
 
 @pytest.mark.unit
+def test_format_interval_writes_a_unit_after_the_point_only():
+    from chapter_code.stats import format_interval
+
+    speedup = {"ratio": 0.6789, "low": 0.46, "high": 1.4321}
+    assert format_interval(speedup, 1, unit="x") == "0.7x [0.5, 1.4]"
+    entry = {"mean": [1.0, 12.345], "low": [0.0, 10.0], "high": [2.0, 15.6]}
+    assert format_interval(entry, 0, index=1, unit=" steps") == "12 steps [10, 16]"
+    assert format_interval(entry, 1, index=0, unit="") == "1.0 [0.0, 2.0]"
+    with pytest.raises(TypeError, match="unit must be a str"):
+        format_interval(speedup, 1, unit=1)
+
+
+@pytest.mark.unit
 def test_z_from_reported_widens_the_standard_error_by_the_rounding():
     from chapter_code.stats import z_from_reported
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from numbers import Integral
 from typing import Any
 
 import gymnasium
@@ -162,6 +163,29 @@ def four_rooms(
 ) -> FourRooms:
     """Build the four-rooms MDP (see :class:`FourRooms`); Sutton, Precup & Singh (1999), Fig. 2."""
     return FourRooms(goal, slip=slip, gamma=gamma, step_reward=step_reward)
+
+
+def room_names(mdp: FourRooms, states: Iterable[int]) -> set[str]:
+    """The rooms ("NW", "NE", "SW", "SE") that the given states of ``mdp`` lie in, by
+    :func:`room_of` of each state's cell; hallways belong to no room and add nothing.
+
+    ``states``: state indices of ``mdp`` (any iterable of integers, such as a set from
+    :func:`chapter_code.options.normalized_cut_clusters`).
+    """
+    if not isinstance(mdp, FourRooms):
+        raise TypeError(f"mdp must be a FourRooms, got {type(mdp).__name__}")
+    if isinstance(states, str | bytes) or not isinstance(states, Iterable):
+        raise TypeError(f"states must be an iterable of state indices, got {states!r}")
+    names: set[str] = set()
+    for s in states:
+        if isinstance(s, bool) or not isinstance(s, Integral):
+            raise TypeError(f"states must hold integers, got {type(s).__name__} {s!r}")
+        if not 0 <= s < mdp.n_states:
+            raise ValueError(f"states must lie in [0, {mdp.n_states}), got {s}")
+        room = room_of(as_cell(mdp.cells[s]))
+        if room is not None:
+            names.add(room)
+    return names
 
 
 class FourRoomsEnv(gymnasium.Env):

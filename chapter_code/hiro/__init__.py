@@ -19,6 +19,7 @@ from chapter_code.hiro.correction import (
     goal_transition,
     intrinsic_reward,
     off_policy_correction,
+    proportional_worker,
     relabel_score,
 )
 from chapter_code.hiro.plots import draw_maze
@@ -82,6 +83,7 @@ __all__ = [
     "goal_transition",
     "intrinsic_reward",
     "off_policy_correction",
+    "proportional_worker",
     "relabel_score",
     "draw_maze",
 ]

@@ -27,7 +27,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from chapter_code._checks import check_int
+from chapter_code._checks import check_int, check_real
 
 Worker = Callable[[Tensor, Tensor], Tensor]
 """a deterministic worker μ^lo(s, g): (N, obs_dim), (N, d) -> (N, action_dim)."""
@@ -124,6 +124,28 @@ def relabel_score(worker: Worker, states: Tensor, actions: Tensor, candidates: T
     predicted = worker(obs_k.reshape(-1, obs.shape[2]), goals.reshape(-1, d))
     error = actions[:, None] - predicted.reshape(B, K, c, -1)
     return -0.5 * error.pow(2).sum(dim=(2, 3))
+
+
+def proportional_worker(gain: float, *, damping: float) -> Worker:
+    """A toy worker with known behaviour, for watching the correction choose: the damped
+    proportional controller μ(s, g) = clip(gain · g - damping · v, -1, 1), which pushes toward
+    the target and brakes with the velocity v.
+
+    The observation is x, y, vx, vy, ... (as :class:`chapter_code.hiro.PointMaze`'s): the
+    returned worker maps obs (N, ≥ 4) and g (N, 2) to actions (N, 2).
+    """
+    gain = check_real("gain", gain)
+    damping = check_real("damping", damping, low=0.0)
+
+    def worker(obs: Tensor, g: Tensor) -> Tensor:
+        _check_tensor("obs", obs, 2)
+        _check_tensor("g", g, 2)
+        if obs.shape[1] < 4 or g.shape != (obs.shape[0], 2):
+            raise ValueError(f"obs must be (N, >= 4) (x, y, vx, vy, ...) and g (N, 2); got "
+                             f"{tuple(obs.shape)} and {tuple(g.shape)}")
+        return (gain * g - damping * obs[:, 2:4]).clamp(-1, 1)
+
+    return worker
 
 
 def off_policy_correction(

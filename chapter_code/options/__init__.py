@@ -32,6 +32,7 @@ from chapter_code.options.option import (
     Option,
     OptionArrays,
     landmark_option,
+    options_agree,
     primitive_options,
     stack_options,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "option_models",
     "option_policy_value",
     "option_step_model",
+    "options_agree",
     "primitive_options",
     "q_learning",
     "random_walk_transitions",

@@ -72,6 +72,25 @@ class Option:
         return self.initiation | (self.termination < 1.0)
 
 
+def options_agree(a: Option, b: Option) -> bool:
+    """Whether options ``a`` and ``b`` are the same option for an agent that starts them:
+    equal initiation sets I, equal terminations β, and equal policies π(· | s) in every state
+    s of I (exact equality; names and the policy outside I are not compared).
+
+    Both must be defined over the same (S, A); ``ValueError`` otherwise.
+    """
+    for name, option in (("a", a), ("b", b)):
+        if not isinstance(option, Option):
+            raise TypeError(f"{name} must be an Option, got {type(option).__name__}")
+    if a.policy.shape != b.policy.shape:
+        raise ValueError(f"a and b must be options over the same (S, A); a has policy shape "
+                         f"{a.policy.shape}, b {b.policy.shape}")
+    starts = a.initiation
+    return bool(np.array_equal(a.initiation, b.initiation)
+                and np.array_equal(a.termination, b.termination)
+                and np.array_equal(a.policy[starts], b.policy[starts]))
+
+
 @dataclass(frozen=True)
 class OptionArrays:
     """A set of options stacked for vectorised code: I (O, S), π (O, S, A), β (O, S)."""

@@ -5,8 +5,17 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from chapter_code.envs import FourRoomsEnv, four_rooms, value_iteration
-from chapter_code.envs.four_rooms import DOWN, ENV_ID, G1, HALLWAY_CELLS, LEFT, RIGHT, UP
+from chapter_code.envs import FourRoomsEnv, four_rooms, room_names, value_iteration
+from chapter_code.envs.four_rooms import (
+    DOWN,
+    ENV_ID,
+    G1,
+    HALLWAY_CELLS,
+    LAYOUT,
+    LEFT,
+    RIGHT,
+    UP,
+)
 
 
 @pytest.mark.unit
@@ -72,6 +81,54 @@ def test_goal_accepts_any_pair_of_integers_the_env_hands_out():
     hallway = mdp.cells[mdp.hallways[2]]  # a NumPy row
     for goal in (hallway, list(hallway), (int(hallway[0]), int(hallway[1]))):
         assert four_rooms(goal).goal == mdp.hallways[2]
+
+
+def _rooms_by_flood_fill():
+    """Each free cell's room, found from the map alone: flood-fill the free cells with the
+    hallways walled off, and name each component by the corner cell it holds."""
+    free = {(r, c) for r, line in enumerate(LAYOUT) for c, ch in enumerate(line) if ch == " "}
+    free -= set(HALLWAY_CELLS)
+    corners = {(1, 1): "NW", (1, 11): "NE", (11, 1): "SW", (11, 11): "SE"}
+    room = {}
+    for corner, name in corners.items():
+        frontier = [corner]
+        while frontier:
+            cell = frontier.pop()
+            if cell in free and cell not in room:
+                room[cell] = name
+                r, c = cell
+                frontier += [(r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)]
+    assert set(room) == free  # the four corners reach every room cell
+    return room
+
+
+@pytest.mark.unit
+def test_room_names_match_a_flood_fill_of_the_map():
+    mdp = four_rooms(None)
+    room = _rooms_by_flood_fill()
+    for s, cell in enumerate(map(tuple, mdp.cells.tolist())):
+        assert room_names(mdp, [s]) == ({room[cell]} if cell in room else set())
+    assert room_names(mdp, range(mdp.n_states)) == {"NW", "NE", "SW", "SE"}
+    assert room_names(mdp, set(mdp.hallways.tolist())) == set()
+    west = {mdp.index[(1, 1)], mdp.index[(3, 6)], np.int64(mdp.index[(11, 5)])}
+    assert room_names(mdp, west) == {"NW", "SW"}  # the hallway (3, 6) adds nothing
+    assert room_names(mdp, []) == set()
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(("states", "error", "match"), [
+    ("0", TypeError, "states must be an iterable"),
+    (3, TypeError, "states must be an iterable"),
+    ([1.0], TypeError, "states must hold integers"),
+    ([True], TypeError, "states must hold integers"),
+    ([104], ValueError, r"states must lie in \[0, 104\), got 104"),
+    ([0, -1], ValueError, "states must lie in"),
+])
+def test_room_names_rejects_bad_states(states, error, match):
+    with pytest.raises(error, match=match):
+        room_names(four_rooms(None), states)
+    with pytest.raises(TypeError, match="mdp must be a FourRooms"):
+        room_names(None, [0])
 
 
 @pytest.mark.unit

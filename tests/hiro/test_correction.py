@@ -9,6 +9,7 @@ from chapter_code.hiro.correction import (
     goal_transition,
     intrinsic_reward,
     off_policy_correction,
+    proportional_worker,
     relabel_score,
 )
 from chapter_code.seeding import torch_stream
@@ -134,6 +135,59 @@ def test_correction_recovers_the_goal_the_current_worker_would_have_used():
                                           generator=torch_stream(0, "r"))
     assert index.tolist() == [0] * B
     torch.testing.assert_close(chosen, goal)
+
+
+def test_proportional_worker_by_hand():
+    # obs = x, y, vx, vy, gx, gy; mu = clip(k g - damping v, -1, 1)
+    obs = torch.tensor([[9.0, 9.0, 0.5, -1.0, 9.0, 9.0],
+                        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                        [0.0, 0.0, -4.0, 0.0, 0.0, 0.0]], dtype=D)
+    g = torch.tensor([[0.1, 0.2], [0.4, -0.6], [0.1, -0.1]], dtype=D)
+    act = proportional_worker(2.0, damping=0.3)(obs, g)
+    expected = [[0.2 - 0.15, 0.4 + 0.3],  # inside the box
+                [0.8, -1.0],              # 2 * -0.6 = -1.2, clipped
+                [1.0, -0.2]]              # 0.2 + 0.3 * 4 = 1.4, clipped
+    torch.testing.assert_close(act, torch.tensor(expected, dtype=D))
+    torch.testing.assert_close(proportional_worker(0.5, damping=0.0)(obs, g), 0.5 * g)
+
+
+def test_proportional_worker_correction_has_the_closed_form_optimum():
+    """Actions recorded with gain 2 under goal g_t, relabelled for gain 4: away from the clip,
+    Σ_i ||2 (g_t + Δ_i) - 4 (g̃ + Δ_i)||² (Δ_i = s_t - s_i, equal damping terms cancel) is
+    least at g̃ = g_t / 2 - mean_i Δ_i / 2; the score of eq. 5 peaks there."""
+    B, c = 8, 10
+    gen = torch_stream(0, "worker")
+    states = 0.05 * torch.randn(B, c + 1, 6, generator=gen, dtype=D)
+    goal = 0.1 * torch.randn(B, 2, generator=gen, dtype=D)
+    old = proportional_worker(2.0, damping=0.3)
+    new = proportional_worker(4.0, damping=0.3)
+    delta = states[:, :1, :2] - states[:, :c, :2]                      # (B, c, 2)
+    goals = goal[:, None] + delta
+    actions = old(states[:, :c].reshape(-1, 6), goals.reshape(-1, 2)).reshape(B, c, 2)
+    assert float(actions.abs().max()) < 1  # no clipping: the quadratic is exact
+    best = 0.5 * goal - 0.5 * delta.mean(dim=1)
+    at_best = relabel_score(new, states, actions, best[:, None])
+    bumped = best[:, None] + 1e-3 * torch.randn(B, 6, 2, generator=gen, dtype=D)
+    assert bool((relabel_score(new, states, actions, bumped) < at_best).all())
+    # and the old worker's own goal explains its actions exactly (score 0)
+    torch.testing.assert_close(relabel_score(old, states, actions, goal[:, None]),
+                               torch.zeros(B, 1, dtype=D))
+
+
+def test_proportional_worker_rejects_bad_input():
+    with pytest.raises(TypeError, match="gain"):
+        proportional_worker("2", damping=0.3)
+    with pytest.raises(ValueError, match="gain"):
+        proportional_worker(float("nan"), damping=0.3)
+    with pytest.raises(ValueError, match="damping"):
+        proportional_worker(2.0, damping=-0.1)
+    worker = proportional_worker(2.0, damping=0.3)
+    with pytest.raises(ValueError, match="obs must be"):
+        worker(torch.zeros(3, 2, dtype=D), torch.zeros(3, 2, dtype=D))
+    with pytest.raises(ValueError, match="g"):
+        worker(torch.zeros(3, 4, dtype=D), torch.zeros(2, 2, dtype=D))
+    with pytest.raises(TypeError, match="obs must be a torch.Tensor"):
+        worker([[0.0] * 4], torch.zeros(1, 2, dtype=D))
 
 
 def test_bad_input_errors():
