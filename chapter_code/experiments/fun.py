@@ -36,8 +36,9 @@ class FunConfig:
     """steps per environment between updates"""
     lr: float = 1e-3
     """Adam step size"""
-    alpha: float = 0.5
-    """weight of the intrinsic reward in the worker's return"""
+    alpha: float = 0.0
+    """weight of the intrinsic reward in the worker's return (0 learned DoorKey-5x5 best in a
+    sweep over 0, 0.01, 0.05, 0.1, 0.5; the paper tunes it in [0, 1])"""
     bins: int = 15
     """points of the learning curves (frames split evenly)"""
     seed: int = 0

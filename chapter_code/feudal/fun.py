@@ -327,22 +327,22 @@ class A2CResult:
 
 
 def train_a2c(env_id: str, method: str, *, n_envs: int, n_frames: int, seed: int,
-              rollout: int = 20, lr: float = 1e-3, gamma_worker: float = 0.95,
-              gamma_manager: float = 0.99, alpha: float = 0.5, entropy: float = 0.01,
+              alpha: float, rollout: int = 20, lr: float = 1e-3, gamma_worker: float = 0.95,
+              gamma_manager: float = 0.99, entropy: float = 0.01,
               c: int = 10, r: int = 10, progress: Any = None) -> A2CResult:
     """Advantage actor-critic over ``n_envs`` copies of the Gymnasium env ``env_id`` stepped
     together, until ``n_frames`` environment steps in all, with the agent ``method`` of
     :data:`METHODS`.
 
     Every ``rollout`` steps: the worker (or the flat agent) follows the policy gradient with
-    advantage A^D_t = R_t − V^D(x_t), R_t the ``gamma_worker``-discounted return of
-    r_t + ``alpha`` r^I_t for FuN (extrinsic only for the flat agent); FuN's manager is trained by
-    :func:`transition_policy_loss` with A^M_t = R^M_t − V^M(x_t) (``gamma_manager``) over
-    horizon ``c`` (not in the end-to-end ablation, whose goals take the worker's gradient);
-    both critics by squared error; an entropy bonus. A time limit truncates: the return is
-    cut there with the critic's value of the last observation. Random numbers: the torch
-    stream ``"init"`` and ``"act"`` of ``seed``, the envs seeded from the NumPy stream
-    ``"envs"``."""
+    advantage A^D_t = R_t − V^D(x_t), R_t the ``gamma_worker``-discounted return of r_t +
+    ``alpha`` r^I_t for FuN (extrinsic only for the flat agent; ``alpha`` has no default because
+    its best value depends on the task: the paper tunes it in [0, 1]); FuN's manager is trained
+    by :func:`transition_policy_loss` with A^M_t = R^M_t − V^M(x_t) (``gamma_manager``) over
+    horizon ``c`` (not in the end-to-end ablation, whose goals take the worker's gradient); both
+    critics by squared error; an entropy bonus. A time limit truncates: the return is cut there
+    with the critic's value of the last observation. Random numbers: the torch stream ``"init"``
+    and ``"act"`` of ``seed``, the envs seeded from the NumPy stream ``"envs"``."""
     import gymnasium
     import minigrid  # noqa: F401  (registers the MiniGrid environments with Gymnasium)
 

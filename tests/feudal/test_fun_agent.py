@@ -1,12 +1,13 @@
 """FuN and the flat LSTM agent: the worker's goals detached in FuN and not in the end-to-end
-ablation, the intrinsic reward inside the network against eq. 8 by hand, a short A2C run's
-determinism, and bad input."""
+ablation, the intrinsic reward inside the network against eq. 8 by hand, the rollout loss's
+worker return (extrinsic plus α times the intrinsic reward of the state arrived in) by hand, a
+short A2C run's determinism, and bad input."""
 
 import numpy as np
 import pytest
 import torch
 
-from chapter_code.feudal.fun import FeudalNet, intrinsic_reward, train_a2c
+from chapter_code.feudal.fun import FeudalNet, _a2c_loss, intrinsic_reward, train_a2c
 from chapter_code.seeding import torch_stream
 
 
@@ -55,11 +56,48 @@ def test_network_intrinsic_reward_is_eq_8():
                                out["intrinsic"])
 
 
+@pytest.mark.unit
+@pytest.mark.parametrize("ends", [False, True])
+def test_worker_return_adds_alpha_times_the_intrinsic_reward_of_arrival(ends):
+    """Three steps of one stream, ending after the third or not. The intrinsic reward computed
+    at step t + 1 pays for the action of step t; none is paid across an episode's end; the
+    worker's return bootstraps with V^D after the rollout unless the episode ended; the manager's
+    return has the extrinsic reward only."""
+    alpha, gw, gm, beta = 0.5, 0.9, 0.99, 0.01
+    record = {"logp": [torch.tensor([-1.0]), torch.tensor([-0.5]), torch.tensor([-2.0])],
+              "entropy": [torch.tensor([1.2])] * 3,
+              "value": [torch.tensor([0.1]), torch.tensor([0.2]), torch.tensor([0.3])],
+              "manager_value": [torch.tensor([0.05])] * 3,
+              "intrinsic": [torch.tensor([0.0]), torch.tensor([0.4]), torch.tensor([-0.2])],
+              "reward": [torch.tensor([0.0]), torch.tensor([0.0]), torch.tensor([1.0])],
+              "ended": [torch.tensor([False]), torch.tensor([False]), torch.tensor([ends])],
+              "cut_w": [torch.tensor([0.0])] * 3, "cut_m": [torch.tensor([0.0])] * 3,
+              "s": [], "g": []}
+    last = {"value": torch.tensor([0.7]), "manager_value": torch.tensor([0.6]),
+            "intrinsic": torch.tensor([0.8])}
+    loss = _a2c_loss(record, last, fun=True, end_to_end=True, gamma_worker=gw,
+                     gamma_manager=gm, alpha=alpha, entropy=beta, c=1)
+    # by hand: rewards of the worker r_t + α r^I_{t+1}
+    r2 = 1.0 + (0.0 if ends else alpha * 0.8)
+    R2 = r2 + (0.0 if ends else gw * 0.7)
+    R1 = alpha * -0.2 + gw * R2
+    R0 = alpha * 0.4 + gw * R1
+    RM2 = 1.0 + (0.0 if ends else gm * 0.6)
+    RM = [gm * gm * RM2, gm * RM2, RM2]
+    R, V = [R0, R1, R2], [0.1, 0.2, 0.3]
+    logp = [-1.0, -0.5, -2.0]
+    expected = (-sum(lp * (r - v) for lp, r, v in zip(logp, R, V, strict=True)) / 3
+                + 0.5 * sum((r - v) ** 2 for r, v in zip(R, V, strict=True)) / 3 - beta * 1.2
+                + 0.5 * sum((r - 0.05) ** 2 for r in RM) / 3)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+
+
 @pytest.mark.determinism
 @pytest.mark.parametrize("method", ["fun", "lstm"])
 def test_a2c_is_deterministic(method):
     torch.set_num_threads(1)
-    kwargs = {"n_envs": 2, "n_frames": 160, "seed": 3, "rollout": 20, "c": 4, "r": 2}
+    kwargs = {"n_envs": 2, "n_frames": 160, "seed": 3, "rollout": 20, "c": 4, "r": 2,
+              "alpha": 0.5}
     a = train_a2c("MiniGrid-Empty-5x5-v0", method, **kwargs)
     b = train_a2c("MiniGrid-Empty-5x5-v0", method, **kwargs)
     for pa, pb in zip(a.net.parameters(), b.net.parameters(), strict=True):
@@ -70,8 +108,10 @@ def test_a2c_is_deterministic(method):
 @pytest.mark.unit
 def test_bad_input():
     with pytest.raises(ValueError, match="method"):
-        train_a2c("MiniGrid-Empty-5x5-v0", "options", n_envs=1, n_frames=10, seed=0)
+        train_a2c("MiniGrid-Empty-5x5-v0", "options", n_envs=1, n_frames=10, seed=0,
+                  alpha=0.5)
     with pytest.raises(ValueError, match="rollout"):
-        train_a2c("MiniGrid-Empty-5x5-v0", "fun", n_envs=1, n_frames=10, seed=0, rollout=5)
+        train_a2c("MiniGrid-Empty-5x5-v0", "fun", n_envs=1, n_frames=10, seed=0, rollout=5,
+                  alpha=0.5)
     with pytest.raises(ValueError, match="n_actions"):
         FeudalNet(1, torch_stream(0, "x"))
