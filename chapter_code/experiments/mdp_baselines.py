@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from chapter_code._checks import check_int, check_real
+from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.rl2.mdp_baselines import (
     MDPPolicy,
@@ -27,7 +27,7 @@ from chapter_code.rl2.mdp_baselines import (
     random_mdp_policy,
     ucrl2_policy,
 )
-from chapter_code.rl2.tabular_mdps import HORIZON, MDPBatch, plan, sample_mdps
+from chapter_code.rl2.tabular_mdps import HORIZON, START_RULES, MDPBatch, plan, sample_mdps
 from chapter_code.seeding import stream
 
 BASELINES = ("random", "psrl", "opsrl", "ucrl2", "beb", "eps_greedy", "greedy")
@@ -51,6 +51,8 @@ class MDPBaselinesConfig:
     """UCRL2 confidence-width scales tried"""
     opsrl_samples: tuple[int, ...] = (2, 5, 10)
     """optimistic PSRL posterior draws tried"""
+    start: str = "uniform"
+    """where episodes start: a uniformly drawn state, or always state 0 (fixed)"""
     seed: int = 0
     """seed of the tuning and evaluation tasks and of the agents' draws"""
 
@@ -70,17 +72,22 @@ class MDPBaselinesConfig:
         for value in self.opsrl_samples:
             check_int("opsrl_samples", value, minimum=2)
         check_int("seed", self.seed, minimum=0)
+        check_choice("start", self.start, START_RULES)
 
 
 def score(policy: MDPPolicy, mdps: MDPBatch, n_episodes: int, seed: int,
-          stream_name: str) -> np.ndarray:
+          stream_name: str, start: str = "uniform") -> np.ndarray:
     """Total reward of each trial, (n_trials,)."""
-    return play_mdp(policy, mdps, n_episodes, stream(seed, stream_name)).sum(axis=(1, 2))
+    return play_mdp(policy, mdps, n_episodes, stream(seed, stream_name),
+                    start).sum(axis=(1, 2))
 
 
-def oracle_value(mdps: MDPBatch, n_episodes: int) -> np.ndarray:
-    """n × E_s0[max_a Q_0(s0, a)] of each task under its true model, uniform start states."""
-    return n_episodes * plan(mdps.P, mdps.mu, HORIZON)[0].max(axis=-1).mean(axis=-1)
+def oracle_value(mdps: MDPBatch, n_episodes: int, start: str = "uniform") -> np.ndarray:
+    """n × E_s0[max_a Q_0(s0, a)] of each task under its true model: the mean over uniform
+    start states, or the value of state 0 for ``start="fixed"``."""
+    start = check_choice("start", start, START_RULES)
+    v0 = plan(mdps.P, mdps.mu, HORIZON)[0].max(axis=-1)
+    return n_episodes * (v0[:, 0] if start == "fixed" else v0.mean(axis=-1))
 
 
 def tuned_policies(config: MDPBaselinesConfig) -> dict[str, tuple[MDPPolicy, float]]:
@@ -96,7 +103,7 @@ def tuned_policies(config: MDPBaselinesConfig) -> dict[str, tuple[MDPPolicy, flo
     chosen = {}
     for name, (values, make) in grids.items():
         policies = [make(v) for v in values]
-        means = [score(p, mdps, config.episodes, config.seed, f"tune-{name}").mean()
+        means = [score(p, mdps, config.episodes, config.seed, f"tune-{name}", config.start).mean()
                  for p in policies]
         best = int(np.argmax(means))
         chosen[name] = (policies[best], values[best])
@@ -110,9 +117,10 @@ def run(config: MDPBaselinesConfig, progress: ProgressFactory) -> Output:
     policies = {"random": random_mdp_policy(), "psrl": psrl_policy(),
                 "greedy": greedy_mdp_policy(), **{k: v[0] for k, v in tuned.items()}}
     mdps = sample_mdps(config.trials, stream(config.seed, "eval-tasks"))
-    totals = {name: score(policies[name], mdps, config.episodes, config.seed, f"eval-{name}")
+    totals = {name: score(policies[name], mdps, config.episodes, config.seed, f"eval-{name}",
+                          config.start)
               for name in progress(BASELINES, desc="baselines")}
-    oracle = oracle_value(mdps, config.episodes)
+    oracle = oracle_value(mdps, config.episodes, config.start)
     metrics: dict[str, Any] = {name: float(totals[name].mean()) for name in BASELINES}
     metrics["stderr"] = {name: float(totals[name].std(ddof=1) / np.sqrt(config.trials))
                          for name in BASELINES}

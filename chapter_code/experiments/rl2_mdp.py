@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from chapter_code._checks import check_int
+from chapter_code._checks import check_choice, check_int
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.rl2.ppo import PPOConfig, evaluate, timed_training
-from chapter_code.rl2.tabular_mdps import HORIZON, MDPTrials
+from chapter_code.rl2.tabular_mdps import HORIZON, START_RULES, MDPTrials
 
 
 @dataclass(frozen=True)
@@ -30,17 +30,20 @@ class RL2MDPConfig(PPOConfig):
     """rewards are multiplied by this in PPO's targets only (returns of ~100 per trial)"""
     eval_trials: int = 1000
     """fresh MDPs the trained policy is scored on"""
+    start: str = "uniform"
+    """where episodes start: a uniformly drawn state, or always state 0 (fixed)"""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_int("episodes", self.episodes, minimum=1)
         check_int("eval_trials", self.eval_trials, minimum=2)
+        check_choice("start", self.start, START_RULES)
 
 
 def run(config: RL2MDPConfig, progress: ProgressFactory) -> Output:
     """Train RL² on trials of n episodes and score it on fresh MDPs."""
     torch.set_num_threads(1)  # the same float reductions on every machine
-    env = MDPTrials(config.episodes)
+    env = MDPTrials(config.episodes, config.start)
     policy, curve, seconds = timed_training(env, config, progress)
     _, trial = evaluate(policy, env, config.eval_trials, config.seed)
     totals = trial.rewards.sum(axis=0)

@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from chapter_code._checks import check_int, check_real
+from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.rl2.bandit_baselines import argmax_random_ties
 from chapter_code.rl2.bandits import check_rng
 from chapter_code.rl2.tabular_mdps import (
     HORIZON,
+    START_RULES,
     MDPBatch,
     initial_states,
     plan,
@@ -231,12 +232,14 @@ def ucrl2_policy(scale: float, delta: float = 0.05) -> MDPPolicy:
 
 
 def play_mdp(policy: MDPPolicy, mdps: MDPBatch, n_episodes: int,
-             rng: np.random.Generator) -> np.ndarray:
-    """Run ``policy`` for ``n_episodes`` episodes of T steps on every task at once; returns the
-    rewards (n_tasks, n_episodes, T). Per episode the draws are: the planner's, the start
-    states; per step: ε-coins, random actions, tie-breaking uniforms, reward noise and
-    transition uniforms (n_tasks each)."""
+             rng: np.random.Generator, start: str = "uniform") -> np.ndarray:
+    """Run ``policy`` for ``n_episodes`` episodes of T steps on every task at once, each episode
+    starting by the rule ``start`` (:data:`chapter_code.rl2.tabular_mdps.START_RULES`); returns
+    the rewards (n_tasks, n_episodes, T). Per episode the draws are: the planner's, the start
+    states (drawn under either rule); per step: ε-coins, random actions, tie-breaking uniforms,
+    reward noise and transition uniforms (n_tasks each)."""
     n_episodes = check_int("n_episodes", n_episodes, minimum=1)
+    start = check_choice("start", start, START_RULES)
     rng = check_rng(rng)
     n_tasks, n_states, n_actions = mdps.mu.shape
     counts = Counts.empty(n_tasks, n_states, n_actions)
@@ -244,7 +247,7 @@ def play_mdp(policy: MDPPolicy, mdps: MDPBatch, n_episodes: int,
     rows = np.arange(n_tasks)
     for episode in range(n_episodes):
         q = policy.planner(counts, rng)
-        states = initial_states(n_tasks, n_states, rng.random(size=(n_tasks,)))
+        states = initial_states(n_tasks, n_states, rng.random(size=(n_tasks,)), start)
         for t in range(HORIZON):
             explore = rng.random(size=(n_tasks,)) < policy.epsilon
             random_action = rng.integers(n_actions, size=n_tasks)

@@ -2,8 +2,9 @@
 
 A task has S = 10 states and A = 5 actions; each row P(· | s, a) ~ Dirichlet(1, ..., 1) (flat),
 and the reward of (s, a) is Normal(μ_{s,a}, 1) with μ_{s,a} ~ Normal(1, 1). An episode lasts
-T = 10 steps and starts in a state drawn uniformly (our reading: the initial distribution is not
-what the experiment is about); a trial is n episodes of the same task. Shapes carry a leading
+T = 10 steps; a trial is n episodes of the same task. The paper does not say where an episode
+starts: ``start="uniform"`` draws the state uniformly, ``start="fixed"`` always uses state 0, as
+the authors' released experiment code does. Shapes carry a leading
 task dimension: ``P`` is (n_tasks, S, A, S), ``mu`` (n_tasks, S, A).
 """
 
@@ -13,12 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chapter_code._checks import check_int
+from chapter_code._checks import check_choice, check_int
 from chapter_code.rl2.bandits import check_rng
 
 N_STATES = 10
 N_ACTIONS = 5
 HORIZON = 10
+START_RULES = ("uniform", "fixed")
+"""where an episode starts: a uniformly drawn state, or always state 0"""
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,13 @@ def sample_mdps(n_tasks: int, rng: np.random.Generator, n_states: int = N_STATES
     return MDPBatch(P=P, mu=mu)
 
 
-def initial_states(n_tasks: int, n_states: int, uniforms: np.ndarray) -> np.ndarray:
-    """Uniformly drawn start states from uniforms in [0, 1), (n_tasks,)."""
+def initial_states(n_tasks: int, n_states: int, uniforms: np.ndarray,
+                   start: str = "uniform") -> np.ndarray:
+    """Start states (n_tasks,): drawn uniformly from ``uniforms`` in [0, 1) (``start="uniform"``),
+    or state 0 for every task (``"fixed"``; the uniforms are then unused)."""
+    start = check_choice("start", start, START_RULES)
+    if start == "fixed":
+        return np.zeros(n_tasks, dtype=np.int64)
     return np.minimum((uniforms * n_states).astype(np.int64), n_states - 1)
 
 
@@ -90,15 +98,16 @@ def plan(P: np.ndarray, r: np.ndarray, horizon: int) -> np.ndarray:
 
 class MDPTrials:
     """Random MDPs as RL² sees them: a trial is ``n_episodes`` episodes of T = 10 steps in one
-    task; the observation is the state, ``done`` = 1 on the last step of each episode, and the
-    next episode starts in a fresh uniformly drawn state. All random numbers of a trial are
-    drawn up front (:meth:`draw`) with a leading task dimension."""
+    task; the observation is the state, ``done`` = 1 on the last step of each episode, and
+    every episode starts by the rule ``start`` (:data:`START_RULES`). All random numbers of a
+    trial are drawn up front (:meth:`draw`) with a leading task dimension."""
 
     n_obs = N_STATES
     n_actions = N_ACTIONS
 
-    def __init__(self, n_episodes: int) -> None:
+    def __init__(self, n_episodes: int, start: str = "uniform") -> None:
         self.n_episodes = check_int("n_episodes", n_episodes, minimum=1)
+        self.start_rule = check_choice("start", start, START_RULES)
         self.trial_length = self.n_episodes * HORIZON
 
     def draw(self, n_tasks: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -112,7 +121,8 @@ class MDPTrials:
 
     def start(self, draws: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """(state, observation) at the start of the trial, each (n_tasks,)."""
-        state = initial_states(draws["mu"].shape[0], N_STATES, draws["start_uniforms"][:, 0])
+        state = initial_states(draws["mu"].shape[0], N_STATES, draws["start_uniforms"][:, 0],
+                               self.start_rule)
         return state, state
 
     def transition(self, draws: dict[str, np.ndarray], t: int, state: np.ndarray,
@@ -125,5 +135,6 @@ class MDPTrials:
         done = (t + 1) % HORIZON == 0
         if done and (t + 1) < self.trial_length:
             episode = (t + 1) // HORIZON
-            next_state = initial_states(state.size, N_STATES, draws["start_uniforms"][:, episode])
+            next_state = initial_states(state.size, N_STATES, draws["start_uniforms"][:, episode],
+                                        self.start_rule)
         return next_state, next_state, reward, np.full(state.size, float(done))

@@ -147,3 +147,16 @@ def test_bad_input_raises_naming_the_argument():
         PPOConfig(lam=1.5)
     with pytest.raises(ValueError, match="reward_scale"):
         PPOConfig(reward_scale=0.0)
+
+
+@pytest.mark.unit
+def test_fixed_start_trials_begin_every_episode_in_state_zero():
+    env = MDPTrials(3, start="fixed")
+    rng = np.random.default_rng(2)
+    trial = rollout(policy_for(env), env, env.draw(6, rng), rng.random((6, env.trial_length)))
+    first_states = trial.inputs[::HORIZON, :, :env.n_obs].argmax(-1)  # steps 0, T, 2T
+    assert first_states.shape == (3, 6) and (first_states == 0).all()
+    later_states = trial.inputs[1::HORIZON, :, :env.n_obs].argmax(-1)
+    assert (later_states != 0).any()
+    with pytest.raises(ValueError, match="start"):
+        MDPTrials(2, start="middle")

@@ -8,7 +8,7 @@ import pytest
 from scipy.optimize import linprog
 
 from chapter_code import experiments
-from chapter_code.experiments.mdp_baselines import BASELINES, MDPBaselinesConfig
+from chapter_code.experiments.mdp_baselines import BASELINES, MDPBaselinesConfig, oracle_value
 from chapter_code.rl2.mdp_baselines import (
     Counts,
     MDPPolicy,
@@ -23,7 +23,14 @@ from chapter_code.rl2.mdp_baselines import (
     random_mdp_policy,
     ucrl2_policy,
 )
-from chapter_code.rl2.tabular_mdps import HORIZON, MDPBatch, plan, sample_mdps, step
+from chapter_code.rl2.tabular_mdps import (
+    HORIZON,
+    MDPBatch,
+    initial_states,
+    plan,
+    sample_mdps,
+    step,
+)
 
 
 @pytest.mark.unit
@@ -159,3 +166,34 @@ def test_extended_value_iteration_with_no_slack_is_plain_planning_and_grows_with
     best = extended_value_iteration(mdps.P, mdps.mu, zero + 2.0, zero, 2)
     v1 = mdps.mu.max(axis=-1)
     np.testing.assert_allclose(best[0], mdps.mu + v1.max(axis=-1)[:, None, None], atol=1e-12)
+
+
+def _self_loop_mdps(n_tasks: int) -> MDPBatch:
+    """Tasks that never leave their state, with mean reward μ(s, a) = s + a."""
+    n_states, n_actions = 10, 5
+    P = np.broadcast_to(np.eye(n_states)[None, :, None, :], (n_tasks, n_states, n_actions,
+                                                              n_states)).copy()
+    mu = np.add.outer(np.arange(n_states), np.arange(n_actions)).astype(float)
+    return MDPBatch(P=P, mu=np.broadcast_to(mu, (n_tasks, n_states, n_actions)).copy())
+
+
+@pytest.mark.unit
+def test_fixed_start_begins_every_episode_in_state_zero():
+    """In self-loop MDPs with μ(s, a) = s + a a random policy earns s + 2 per step plus noise, so
+    its mean reward is 2 when every episode starts in state 0 and 4.5 + 2 from uniform starts."""
+    mdps = _self_loop_mdps(2000)
+    fixed = play_mdp(random_mdp_policy(), mdps, 2, np.random.default_rng(0), start="fixed")
+    uniform = play_mdp(random_mdp_policy(), mdps, 2, np.random.default_rng(0))
+    assert abs(fixed.mean() - 2.0) < 0.05 and abs(uniform.mean() - 6.5) < 0.1
+    assert initial_states(3, 10, np.array([0.95, 0.5, 0.0]), "fixed").tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="start"):
+        play_mdp(random_mdp_policy(), mdps, 1, np.random.default_rng(0), start="random")
+
+
+@pytest.mark.unit
+def test_oracle_value_of_self_loop_mdps_in_closed_form():
+    """Staying in s and taking the best action a = 4 earns T (s + 4) per episode: 40 from
+    state 0, and T (4.5 + 4) = 85 averaged over uniform starts."""
+    mdps = _self_loop_mdps(2)
+    np.testing.assert_allclose(oracle_value(mdps, 3, "fixed"), 3 * HORIZON * 4.0)
+    np.testing.assert_allclose(oracle_value(mdps, 3), 3 * HORIZON * 8.5)
