@@ -4,6 +4,9 @@ of a learned reinforcement-learning algorithm.
 At step t of a trial the GRU reads x_t = (one-hot s_t, one-hot a_{t−1}, r_{t−1}, d_{t−1}), the
 current observation, the previous action, reward and episode-termination flag, and updates
 h_t = GRU(x_t, h_{t−1}); a softmax head gives π(a_t | h_t) and a linear head the value V(h_t).
+The paper draws one network; the authors' released code gives the value head a GRU of its own
+fed the same x_t, which ``value_net="separate"`` builds (the recurrent state is then the pair
+[h_t, h^V_t]).
 h is zero at the start of a trial and is *not* reset when an episode inside the trial ends: what
 the agent learned about the task in earlier episodes lives on in h. This module owns the
 batched forward (every task of a batch stepped together) and the batched rollout; the per-task
@@ -19,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from chapter_code._checks import check_int
+from chapter_code._checks import check_choice, check_int
 
 
 class TrialEnv(Protocol):
@@ -53,17 +56,26 @@ def rl2_inputs(obs: np.ndarray, prev_action: np.ndarray, prev_reward: np.ndarray
     return torch.from_numpy(x)
 
 
-class RL2Policy(nn.Module):
-    """GRU (``hidden`` units) with a policy head and a value head over its state."""
+VALUE_NETS: tuple[str, ...] = ("shared", "separate")
+"""what the value head reads: the policy's GRU state, or a GRU of its own."""
 
-    def __init__(self, n_obs: int, n_actions: int, hidden: int, generator: torch.Generator):
+
+class RL2Policy(nn.Module):
+    """GRU (``hidden`` units) with a policy head over its state, and a value head over the same
+    state (``value_net="shared"``) or over a second GRU's (``"separate"``)."""
+
+    def __init__(self, n_obs: int, n_actions: int, hidden: int, generator: torch.Generator,
+                 value_net: str = "shared"):
         super().__init__()
         self.n_obs = check_int("n_obs", n_obs, minimum=1)
         self.n_actions = check_int("n_actions", n_actions, minimum=2)
         self.hidden = check_int("hidden", hidden, minimum=1)
+        self.value_net = check_choice("value_net", value_net, VALUE_NETS)
         self.cell = nn.GRUCell(n_obs + n_actions + 2, hidden)
         self.pi = nn.Linear(hidden, n_actions)
         self.v = nn.Linear(hidden, 1)
+        self.value_cell = (nn.GRUCell(n_obs + n_actions + 2, hidden)
+                           if value_net == "separate" else None)
         with torch.no_grad():
             for param in self.parameters():  # uniform(−1/√H, 1/√H), as torch, from our stream
                 bound = 1.0 / np.sqrt(hidden)
@@ -71,14 +83,21 @@ class RL2Policy(nn.Module):
             self.pi.weight.mul_(0.01)  # a near-uniform initial policy
 
     def initial_state(self, n_tasks: int) -> torch.Tensor:
-        """h_0 = 0 for ``n_tasks`` trials, (n_tasks, hidden)."""
-        return torch.zeros(n_tasks, self.hidden, dtype=self.pi.weight.dtype)
+        """h_0 = 0 for ``n_tasks`` trials, (n_tasks, hidden), or (n_tasks, 2 hidden) holding
+        [h_0, h^V_0] with a separate value GRU."""
+        size = self.hidden if self.value_cell is None else 2 * self.hidden
+        return torch.zeros(n_tasks, size, dtype=self.pi.weight.dtype)
 
     def step(self, x: torch.Tensor, h: torch.Tensor
              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """h_t = GRU(x_t, h_{t−1}); returns (logits of π(· | h_t), V(h_t), h_t) for a batch."""
-        h = self.cell(x.to(h.dtype), h)
-        return self.pi(h), self.v(h)[:, 0], h
+        """h_t = GRU(x_t, h_{t−1}); returns (logits of π(· | h_t), V, the new state) for a batch,
+        V = V(h_t), or V(h^V_t) with h^V_t = GRU_V(x_t, h^V_{t−1}) from a separate value GRU."""
+        x = x.to(h.dtype)
+        h_pi = self.cell(x, h[:, :self.hidden])
+        if self.value_cell is None:
+            return self.pi(h_pi), self.v(h_pi)[:, 0], h_pi
+        h_v = self.value_cell(x, h[:, self.hidden:])
+        return self.pi(h_pi), self.v(h_v)[:, 0], torch.cat([h_pi, h_v], dim=1)
 
     def sequence(self, x: torch.Tensor, reset: torch.Tensor
                  ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -107,8 +126,8 @@ def sample_action(logits: torch.Tensor, uniforms: np.ndarray) -> tuple[np.ndarra
 @dataclass(frozen=True)
 class Trajectory:
     """One trial of every task of a batch, time first: ``inputs`` (T, N, D), ``actions``,
-    ``log_probs``, ``values``, ``rewards``, ``dones`` (T, N) and the GRU states ``hidden``
-    (T, N, H) after each step."""
+    ``log_probs``, ``values``, ``rewards``, ``dones`` (T, N) and the recurrent states
+    ``hidden`` after each step, (T, N, H), or (T, N, 2H) with a separate value GRU."""
 
     inputs: torch.Tensor
     actions: np.ndarray

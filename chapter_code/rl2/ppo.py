@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from chapter_code._checks import check_int, check_real
-from chapter_code.rl2.agent import RL2Policy, Trajectory, TrialEnv, rollout
+from chapter_code._checks import check_choice, check_int, check_real
+from chapter_code.rl2.agent import VALUE_NETS, RL2Policy, Trajectory, TrialEnv, rollout
 from chapter_code.seeding import stream, torch_stream
 
 
@@ -56,6 +56,9 @@ class PPOConfig:
     """tasks (trials) per iteration"""
     hidden: int = 64
     """GRU units"""
+    value_net: str = "shared"
+    """the value head reads the policy's GRU (shared) or a GRU of its own (separate, as in the
+    authors' released code)"""
     lr: float = 3e-3
     """Adam step size"""
     gamma: float = 0.99
@@ -85,6 +88,7 @@ class PPOConfig:
         check_int("iterations", self.iterations, minimum=0)
         check_int("tasks_per_batch", self.tasks_per_batch, minimum=2)
         check_int("hidden", self.hidden, minimum=1)
+        check_choice("value_net", self.value_net, VALUE_NETS)
         check_real("lr", self.lr, low=0.0, low_open=True)
         check_real("gamma", self.gamma, low=0.0, high=1.0)
         check_real("lam", self.lam, low=0.0, high=1.0)
@@ -134,7 +138,7 @@ def train_rl2(env: TrialEnv, config: PPOConfig,
     """Train an RL² policy on ``env``'s task distribution; returns it and the mean total reward
     of each iteration's trials (n_iterations,), measured before that iteration's update."""
     policy = RL2Policy(env.n_obs, env.n_actions, config.hidden,
-                       torch_stream(config.seed, "rl2-init"))
+                       torch_stream(config.seed, "rl2-init"), config.value_net)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     rng = stream(config.seed, "rl2-train")
     generator = torch_stream(config.seed, "rl2-minibatches")

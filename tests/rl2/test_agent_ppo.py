@@ -5,21 +5,23 @@ import numpy as np
 import pytest
 import torch
 
-from chapter_code.rl2.agent import RL2Policy, rl2_inputs, rollout, sample_action
+from chapter_code.rl2.agent import VALUE_NETS, RL2Policy, rl2_inputs, rollout, sample_action
 from chapter_code.rl2.bandits import BanditTrials
 from chapter_code.rl2.ppo import PPOConfig, clipped_surrogate, evaluate, gae, train_rl2
 from chapter_code.rl2.reference import reference_rollout
 from chapter_code.rl2.tabular_mdps import HORIZON, MDPTrials
 
 
-def policy_for(env, hidden=16, seed=0):
-    return RL2Policy(env.n_obs, env.n_actions, hidden, torch.Generator().manual_seed(seed)).double()
+def policy_for(env, hidden=16, seed=0, value_net="shared"):
+    return RL2Policy(env.n_obs, env.n_actions, hidden, torch.Generator().manual_seed(seed),
+                     value_net).double()
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("value_net", VALUE_NETS)
 @pytest.mark.parametrize("env", [BanditTrials(4, 12), MDPTrials(2)], ids=["bandit", "mdp"])
-def test_batched_rollout_equals_the_per_task_loop(env):
-    policy = policy_for(env)
+def test_batched_rollout_equals_the_per_task_loop(env, value_net):
+    policy = policy_for(env, value_net=value_net)
     rng = np.random.default_rng(0)
     draws = env.draw(16, rng)
     uniforms = rng.random((16, env.trial_length))
@@ -51,6 +53,27 @@ def test_hidden_state_carries_over_episode_ends_and_sequence_replays_the_rollout
     _, values_reset = policy.sequence(trial.inputs, episode_reset)
     torch.testing.assert_close(values_reset[:HORIZON], trial.values[:HORIZON])
     assert (values_reset[HORIZON] - trial.values[HORIZON]).abs().min() > 1e-6
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("value_net", VALUE_NETS)
+def test_value_loss_reaches_the_policy_gru_only_when_shared(value_net):
+    env = MDPTrials(2)
+    policy = policy_for(env, value_net=value_net)
+    rng = np.random.default_rng(6)
+    trial = rollout(policy, env, env.draw(4, rng), rng.random((4, env.trial_length)))
+    reset = torch.zeros(trial.actions.shape, dtype=torch.bool)
+    reset[0] = True
+    logits, values = policy.sequence(trial.inputs, reset)
+    policy_grads = torch.autograd.grad(values.square().sum(), list(policy.cell.parameters()),
+                                       allow_unused=True, retain_graph=True)
+    reaches_policy = any(g is not None and g.any() for g in policy_grads)
+    assert reaches_policy == (value_net == "shared")
+    if value_net == "separate":  # and the policy's loss never reaches the value GRU
+        value_grads = torch.autograd.grad(logits.square().sum(),
+                                          list(policy.value_cell.parameters()), allow_unused=True)
+        assert all(g is None or not g.any() for g in value_grads)
+        assert trial.hidden.shape[-1] == 2 * policy.hidden
 
 
 @pytest.mark.unit
@@ -147,6 +170,10 @@ def test_bad_input_raises_naming_the_argument():
         PPOConfig(lam=1.5)
     with pytest.raises(ValueError, match="reward_scale"):
         PPOConfig(reward_scale=0.0)
+    with pytest.raises(ValueError, match="value_net"):
+        PPOConfig(value_net="both")
+    with pytest.raises(ValueError, match="value_net"):
+        RL2Policy(3, 2, 4, torch.Generator(), value_net="both")
 
 
 @pytest.mark.unit

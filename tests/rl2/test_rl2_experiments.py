@@ -1,4 +1,5 @@
-"""The rl2-bandit and rl2-mdp experiments at toy size: what they report and their checks."""
+"""The rl2-bandit, rl2-mdp and rl2-value-net experiments at toy size: what they report and
+their checks."""
 
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from chapter_code import experiments
 from chapter_code.experiments.rl2_bandit import RL2BanditConfig, rank_frequencies
 from chapter_code.experiments.rl2_mdp import RL2MDPConfig
+from chapter_code.experiments.rl2_value_net import ValueNetConfig
 
 
 @pytest.mark.unit
@@ -57,3 +59,37 @@ def test_hidden_projection_uses_the_principal_axes_of_the_last_step():
     # the leading axis is (up to sign) the high-variance coordinate
     corr = np.corrcoef(pcs[-1, :, 0], hidden[-1, :40, 0])[0, 1]
     assert abs(corr) > 0.95
+
+
+VALUE_NET_TOY = dict(episodes=2, iterations=1, tasks_per_batch=4, eval_trials=10)
+
+
+@pytest.mark.unit
+def test_value_net_study_reruns_rl2_mdp_per_seed_and_pairs_the_seeds():
+    out = experiments.run("rl2-value-net", **VALUE_NET_TOY, n_seeds=2)
+    for value_net in ("shared", "separate"):
+        # the first seed's run is exactly rl2-mdp's, evaluated on the same MDPs
+        alone = experiments.run("rl2-mdp", **VALUE_NET_TOY, value_net=value_net)
+        assert out.metrics["per_seed"][value_net][0] == alone.metrics["rl2"]
+    shared = np.array(out.metrics["per_seed"]["shared"])
+    separate = np.array(out.metrics["per_seed"]["separate"])
+    assert shared.shape == (2,) and not np.array_equal(shared, separate)
+    assert out.metrics["difference"]["mean"] == pytest.approx((separate - shared).mean())
+    assert out.metrics["score"]["shared"]["mean"] == pytest.approx(shared.mean())
+
+
+@pytest.mark.unit
+def test_value_net_study_workers_do_not_change_the_numbers():
+    alone = experiments.run("rl2-value-net", **VALUE_NET_TOY, n_seeds=2)
+    side_by_side = experiments.run("rl2-value-net", **VALUE_NET_TOY, n_seeds=2, workers=2)
+    assert alone.metrics["per_seed"] == side_by_side.metrics["per_seed"]
+
+
+@pytest.mark.unit
+def test_value_net_study_bad_configs_raise():
+    with pytest.raises(ValueError, match="n_seeds"):
+        ValueNetConfig(n_seeds=1)
+    with pytest.raises(ValueError, match="workers"):
+        ValueNetConfig(workers=0)
+    with pytest.raises(ValueError, match="episodes"):
+        ValueNetConfig(episodes=0)
