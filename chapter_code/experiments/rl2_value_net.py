@@ -32,15 +32,19 @@ from chapter_code.stats import interval_metrics, mean_ci
 class ValueNetConfig:
     """The rl2-mdp options that matter here, the number of training seeds and workers."""
 
-    episodes: int = 10
+    episodes: int = RL2MDPConfig.episodes
     """n, episodes of 10 steps per trial"""
-    iterations: int = 300
+    iterations: int = RL2MDPConfig.iterations
     """PPO iterations of every training run"""
     tasks_per_batch: int = 128
     """tasks (trials) per iteration"""
-    reward_scale: float = 0.1
+    reward_scale: float = RL2MDPConfig.reward_scale
     """rewards are multiplied by this in PPO's targets only"""
-    eval_trials: int = 1000
+    lam: float = RL2MDPConfig.lam
+    """GAE λ"""
+    entropy_coef: float = RL2MDPConfig.entropy_coef
+    """entropy bonus weight"""
+    eval_trials: int = RL2MDPConfig.eval_trials
     """fresh MDPs every trained policy is scored on (the same ones for every run)"""
     n_seeds: int = 3
     """training seeds per value network"""
@@ -58,7 +62,8 @@ class ValueNetConfig:
         """The rl2-mdp configuration of one training run."""
         return RL2MDPConfig(episodes=self.episodes, iterations=self.iterations,
                             tasks_per_batch=self.tasks_per_batch,
-                            reward_scale=self.reward_scale, eval_trials=self.eval_trials,
+                            reward_scale=self.reward_scale, lam=self.lam,
+                            entropy_coef=self.entropy_coef, eval_trials=self.eval_trials,
                             seed=seed, value_net=value_net)
 
 
