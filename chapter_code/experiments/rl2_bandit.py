@@ -28,6 +28,9 @@ class RL2BanditConfig(PPOConfig):
     """k, arms per bandit"""
     pulls: int = 10
     """n, pulls per trial"""
+    reward_scale: float = 1.0
+    """rewards are multiplied by this in PPO's targets only; with n ≥ 100 pulls use about 10/n
+    (as the saved runs do), or the value loss crowds out the policy's gradient"""
     eval_trials: int = 2000
     """fresh bandits the trained policy is scored on"""
 
