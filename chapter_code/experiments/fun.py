@@ -4,8 +4,6 @@ end to end without the transition policy gradient; no dilation)."""
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +13,7 @@ import torch
 from chapter_code._checks import check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.feudal.fun import METHODS, train_a2c
+from chapter_code.parallel import map_jobs
 from chapter_code.stats import interval_metrics, mean_ci
 
 
@@ -101,17 +100,7 @@ def run(config: FunConfig, progress: ProgressFactory) -> Output:
     last fifth of the frames, with 95% intervals."""
     jobs = [(method, config.seed + i) for method in config.methods
             for i in range(config.n_seeds)]
-    threads = torch.get_num_threads()
-    try:
-        if config.workers > 1:
-            spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked threads
-            with ProcessPoolExecutor(config.workers, mp_context=spawn) as pool:
-                futures = [pool.submit(train_one, config, *job) for job in jobs]
-                done = [future.result() for future in progress(futures, desc="runs")]
-        else:
-            done = [train_one(config, *job) for job in progress(jobs, desc="runs")]
-    finally:
-        torch.set_num_threads(threads)
+    done = map_jobs(train_one, [(config, *job) for job in jobs], config.workers, progress, "runs")
     by_method = {m: [d for (method, _), d in zip(jobs, done, strict=True) if method == m]
                  for m in config.methods}
     metrics: dict[str, Any] = {

@@ -5,10 +5,8 @@ runs in its torch twin or in MuJoCo; the ant maze, the paper's own task, in MuJo
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +24,7 @@ from chapter_code.hiro.agent import (
     train_hiro,
 )
 from chapter_code.hiro.pointmaze import GOAL_RADIUS, GOAL_XY, REWARDS, make_gymnasium_maze
+from chapter_code.parallel import map_jobs
 from chapter_code.seeding import stream
 from chapter_code.stats import mean_ci
 
@@ -150,13 +149,8 @@ def run(config: HiroExperimentConfig, progress: ProgressFactory) -> Output:
                                "env_steps": config.env_steps, "n_seeds": config.n_seeds}
     arrays: dict[str, np.ndarray] = {}
     objects: dict[str, Any] = {"seconds": {}}
-    if config.workers > 1:
-        spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked threads
-        with ProcessPoolExecutor(config.workers, mp_context=spawn) as pool:
-            futures = [pool.submit(_timed, config, method) for method in METHODS]
-            trained = [future.result() for future in progress(futures, desc="methods")]
-    else:
-        trained = [_timed(config, method) for method in progress(METHODS, desc="methods")]
+    trained = map_jobs(_timed, [(config, method) for method in METHODS], config.workers,
+                       progress, "methods")
     for method, (result, seconds) in zip(METHODS, trained, strict=True):
         objects["seconds"][method] = seconds
         objects[method] = result

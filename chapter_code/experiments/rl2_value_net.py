@@ -11,8 +11,6 @@ network's mean score with a 95% interval over seeds and the interval of the pair
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +20,7 @@ import torch
 from chapter_code._checks import check_int
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.experiments.rl2_mdp import RL2MDPConfig
+from chapter_code.parallel import map_jobs
 from chapter_code.rl2.agent import VALUE_NETS
 from chapter_code.rl2.ppo import evaluate, timed_training
 from chapter_code.rl2.tabular_mdps import MDPTrials
@@ -85,17 +84,7 @@ def run(config: ValueNetConfig, progress: ProgressFactory) -> Output:
     """Train both value networks over ``n_seeds`` seeds; compare their scores."""
     jobs = [(value_net, config.seed + i) for value_net in VALUE_NETS
             for i in range(config.n_seeds)]
-    threads = torch.get_num_threads()
-    try:
-        if config.workers > 1:
-            spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked threads
-            with ProcessPoolExecutor(config.workers, mp_context=spawn) as pool:
-                futures = [pool.submit(train_one, config, *job) for job in jobs]
-                done = [future.result() for future in progress(futures, desc="runs")]
-        else:
-            done = [train_one(config, *job) for job in progress(jobs, desc="runs")]
-    finally:
-        torch.set_num_threads(threads)
+    done = map_jobs(train_one, [(config, *job) for job in jobs], config.workers, progress, "runs")
     scores = {v: np.array([d[0] for (net, _), d in zip(jobs, done, strict=True) if net == v])
               for v in VALUE_NETS}
     metrics: dict[str, Any] = {
