@@ -78,6 +78,26 @@ def binned_returns(returns: np.ndarray, frames: np.ndarray, n_frames: int,
     return out
 
 
+LEARNED_RETURN = 0.5
+"""a run learned the task when the mean return of its last bin exceeds this (MiniGrid pays
+1 − 0.9 t/T for reaching the goal at step t of at most T)."""
+
+
+def late_phase(returns: np.ndarray, frames: np.ndarray, n_frames: int) -> tuple[float, float]:
+    """Mean return and share of successful episodes (return > 0) over the episodes that ended
+    in the last fifth of ``n_frames`` frames; (0, 0) if none did."""
+    late = returns[frames > 0.8 * n_frames]
+    if not late.size:
+        return 0.0, 0.0
+    return float(late.mean()), float((late > 0).mean())
+
+
+def runs_learned(curves: np.ndarray) -> int:
+    """How many runs, the rows of binned learning curves (seeds, bins), end above
+    :data:`LEARNED_RETURN` (a last bin with no episode, NaN, does not count)."""
+    return int((curves[:, -1] > LEARNED_RETURN).sum())
+
+
 def _interval(samples: np.ndarray) -> dict[str, float]:
     return {k: round(v, 6) for k, v in interval_metrics(mean_ci(samples)).items()}
 
@@ -88,10 +108,8 @@ def train_one(config: FunConfig, method: str, seed: int) -> tuple[np.ndarray, fl
     torch.set_num_threads(1)
     result = train_a2c(config.env_id, method, n_envs=config.n_envs, n_frames=config.n_frames,
                        seed=seed, rollout=config.rollout, lr=config.lr, alpha=config.alpha)
-    late = result.returns[result.frames > 0.8 * config.n_frames]
     return (binned_returns(result.returns, result.frames, config.n_frames, config.bins),
-            float(late.mean()) if late.size else 0.0,
-            float((late > 0).mean()) if late.size else 0.0)
+            *late_phase(result.returns, result.frames, config.n_frames))
 
 
 def run(config: FunConfig, progress: ProgressFactory) -> Output:

@@ -76,10 +76,6 @@ def train_one(config: ValueNetConfig, value_net: str, seed: int) -> tuple[float,
     return float(trial.rewards.sum(axis=0).mean()), seconds
 
 
-def _interval(samples: np.ndarray) -> dict[str, float]:
-    return interval_metrics(mean_ci(samples))
-
-
 def run(config: ValueNetConfig, progress: ProgressFactory) -> Output:
     """Train both value networks over ``n_seeds`` seeds; compare their scores."""
     jobs = [(value_net, config.seed + i) for value_net in VALUE_NETS
@@ -88,9 +84,9 @@ def run(config: ValueNetConfig, progress: ProgressFactory) -> Output:
     scores = {v: np.array([d[0] for (net, _), d in zip(jobs, done, strict=True) if net == v])
               for v in VALUE_NETS}
     metrics: dict[str, Any] = {
-        "score": {v: _interval(s) for v, s in scores.items()},
+        "score": {v: interval_metrics(mean_ci(s)) for v, s in scores.items()},
         "per_seed": {v: s.tolist() for v, s in scores.items()},
-        "difference": _interval(scores["separate"] - scores["shared"]),
+        "difference": interval_metrics(mean_ci(scores["separate"] - scores["shared"])),
         "train_seconds": {v: [d[1] for (net, _), d in zip(jobs, done, strict=True) if net == v]
                           for v in VALUE_NETS},
     }

@@ -158,6 +158,9 @@ METHODS = ("fun", "fun-no-tpg", "fun-no-dilation", "lstm")
 """FuN; FuN with goals trained end to end (no transition policy gradient); FuN with r = 1; the
 flat LSTM actor-critic baseline."""
 
+GAMMA_WORKER = 0.95
+"""the worker's discount γ_W, :func:`train_a2c`'s default."""
+
 
 def _init_from(module: torch.nn.Module, generator: torch.Generator) -> None:
     """Redraw every weight and bias of the Linear, Conv2d and LSTMCell layers in ``module`` as
@@ -327,7 +330,8 @@ class A2CResult:
 
 
 def train_a2c(env_id: str, method: str, *, n_envs: int, n_frames: int, seed: int,
-              alpha: float, rollout: int = 20, lr: float = 1e-3, gamma_worker: float = 0.95,
+              alpha: float, rollout: int = 20, lr: float = 1e-3,
+              gamma_worker: float = GAMMA_WORKER,
               gamma_manager: float = 0.99, entropy: float = 0.01,
               c: int = 10, r: int = 10, progress: Any = None) -> A2CResult:
     """Advantage actor-critic over ``n_envs`` copies of the Gymnasium env ``env_id`` stepped

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from chapter_code.experiments import run
-from chapter_code.experiments.fun import FunConfig, binned_returns
+from chapter_code.experiments.fun import FunConfig, binned_returns, late_phase, runs_learned
 
 
 @pytest.mark.unit
@@ -43,3 +43,18 @@ def test_config_checks():
         FunConfig(rollout=10)
     with pytest.raises(ValueError, match="workers"):
         FunConfig(workers=0)
+
+
+@pytest.mark.unit
+def test_late_phase_reads_the_episodes_of_the_last_fifth_only():
+    returns = np.array([0.9, 0.0, 0.6, 0.0, 0.3])
+    frames = np.array([10, 50, 81, 90, 100])  # of 100 frames: the last three ended after 80
+    mean, success = late_phase(returns, frames, 100)
+    assert mean == pytest.approx(0.3) and success == pytest.approx(2 / 3)
+    assert late_phase(returns, frames, 200) == (0.0, 0.0)  # none ended after frame 160
+
+
+@pytest.mark.unit
+def test_runs_learned_counts_last_bins_above_one_half():
+    curves = np.array([[0.0, 0.9], [0.8, 0.4], [0.2, np.nan], [0.1, 0.51]])
+    assert runs_learned(curves) == 2
