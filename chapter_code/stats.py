@@ -37,6 +37,16 @@ def interval_metrics(
     return {estimate: point, "low": low, "high": high}
 
 
+def seed_interval(samples: np.ndarray, digits: int = 6) -> dict[str, float]:
+    """:func:`mean_ci` of a 1-d sample over seeds as a metrics entry ``{"mean", "low", "high"}``,
+    each rounded to ``digits`` decimals so that saved results print alike on every machine."""
+    digits = check_int("digits", digits, minimum=0)
+    x = np.asarray(samples, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"samples must be a 1-d array (one value per seed), got shape {x.shape}")
+    return {k: round(v, digits) for k, v in interval_metrics(mean_ci(x)).items()}
+
+
 def mean_ci_metrics(samples: np.ndarray, *, axis: int = 0) -> dict[str, list[float]]:
     """:func:`mean_ci` as a metrics entry, ``{"mean": ..., "low": ..., "high": ...}``, each a
     list (one entry per remaining index of ``samples``)."""

@@ -75,6 +75,21 @@ def test_format_interval_writes_a_unit_after_the_point_only():
 
 
 @pytest.mark.unit
+def test_seed_interval_is_the_hand_computed_t_interval_rounded():
+    from chapter_code.stats import seed_interval
+
+    # mean 2, sample standard deviation 1, n = 3: half-width t_{0.975, 2} / sqrt(3)
+    half = 4.302652729749462 / np.sqrt(3.0)
+    entry = seed_interval(np.array([1.0, 2.0, 3.0]))
+    assert entry == {"mean": 2.0, "low": round(2.0 - half, 6), "high": round(2.0 + half, 6)}
+    assert seed_interval([1.0, 2.0, 3.0], digits=1) == {"mean": 2.0, "low": -0.5, "high": 4.5}
+    with pytest.raises(ValueError, match="1-d"):
+        seed_interval(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="digits"):
+        seed_interval(np.ones(3), digits=-1)
+
+
+@pytest.mark.unit
 def test_z_from_reported_widens_the_standard_error_by_the_rounding():
     from chapter_code.stats import z_from_reported
 

@@ -33,7 +33,7 @@ from chapter_code.skills import (
     soft_policy,
     train_skills,
 )
-from chapter_code.stats import mean_ci, ratio_of_means_ci
+from chapter_code.stats import ratio_of_means_ci, seed_interval
 
 METHODS = ("diayn", "vic")
 
@@ -100,12 +100,6 @@ def variational_bound_bits(result: SkillResult, state_given_skill: np.ndarray) -
     return float((result.prior[:, None] * state_given_skill * (log_q - log_p)).sum())
 
 
-def _interval(samples: np.ndarray) -> dict[str, float]:
-    mean, low, high = mean_ci(np.asarray(samples, dtype=float))
-    return {"mean": round(float(mean), 6), "low": round(float(low), 6),
-            "high": round(float(high), 6)}
-
-
 def run(config: DiaynConfig, progress: ProgressFactory) -> Output:
     """Learn skills with both methods for every seed; measure them; reuse DIAYN's downstream."""
     mdp = four_rooms(None, slip=config.slip, gamma=config.gamma)
@@ -156,13 +150,13 @@ def run(config: DiaynConfig, progress: ProgressFactory) -> Output:
     metrics: dict[str, Any] = {
         "log2_k": float(np.log2(K)),
         "per_method": {m: {
-            "final_accuracy": _interval(accuracy[m][:, -window:].mean(axis=1)),
-            "mutual_information_bits": _interval(info[m]),
-            "variational_bound_bits": _interval(bound[m]),
+            "final_accuracy": seed_interval(accuracy[m][:, -window:].mean(axis=1)),
+            "mutual_information_bits": seed_interval(info[m]),
+            "variational_bound_bits": seed_interval(bound[m]),
         } for m in METHODS},
-        "vic_prior_entropy_bits": _interval(prior_entropy),
+        "vic_prior_entropy_bits": seed_interval(prior_entropy),
         "downstream": {
-            "total_steps": {k: _interval(v.sum(axis=1)) for k, v in steps.items()},
+            "total_steps": {k: seed_interval(v.sum(axis=1)) for k, v in steps.items()},
             "speedup_of_skills_over_flat": {"ratio": round(ratio, 6), "low": round(low, 6),
                                             "high": round(high, 6)},
         },

@@ -16,7 +16,7 @@ from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.skills.diayn import METHODS
 from chapter_code.skills.sac import PointSkills, train_point_skills
-from chapter_code.stats import mean_ci
+from chapter_code.stats import seed_interval
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,6 @@ class DiaynPointConfig:
         check_int("seed", self.seed, minimum=0)
 
 
-def _interval(samples: np.ndarray) -> dict[str, float]:
-    mean, low, high = mean_ci(np.asarray(samples, dtype=float))
-    return {"mean": round(float(mean), 6), "low": round(float(low), 6),
-            "high": round(float(high), 6)}
-
-
 def train_seed(config: DiaynPointConfig, i: int) -> PointSkills:
     """The skills of run ``i`` (seed ``config.seed * 1000 + i``)."""
     return train_point_skills(config.n_skills, method=config.method,
@@ -90,10 +84,10 @@ def run(config: DiaynPointConfig, progress: ProgressFactory) -> Output:
     spread = np.linalg.norm(ends.mean(axis=2) - 0.5, axis=-1).mean(axis=1)  # from the centre
     metrics: dict[str, Any] = {
         "log2_k": float(np.log2(config.n_skills)),
-        "final_accuracy": _interval(acc[:, -window:].mean(axis=1)),
-        "reward_bound_bits": _interval(rew[:, -window:].mean(axis=1) / np.log(2)),
-        "mean_end_distance_from_centre": _interval(spread),
-        "prior_entropy_bits": _interval(np.array([-(p * np.log2(p)).sum() for p in priors])),
+        "final_accuracy": seed_interval(acc[:, -window:].mean(axis=1)),
+        "reward_bound_bits": seed_interval(rew[:, -window:].mean(axis=1) / np.log(2)),
+        "mean_end_distance_from_centre": seed_interval(spread),
+        "prior_entropy_bits": seed_interval(np.array([-(p * np.log2(p)).sum() for p in priors])),
     }
     return Output(metrics, {"accuracy": acc, "reward": rew, "paths": np.stack(paths),
                             "prior": np.stack(priors)})

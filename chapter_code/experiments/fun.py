@@ -14,7 +14,7 @@ from chapter_code._checks import check_int, check_real
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.feudal.fun import METHODS, train_a2c
 from chapter_code.parallel import map_jobs
-from chapter_code.stats import interval_metrics, mean_ci
+from chapter_code.stats import seed_interval
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,6 @@ def runs_learned(curves: np.ndarray) -> int:
     return int((curves[:, -1] > LEARNED_RETURN).sum())
 
 
-def _interval(samples: np.ndarray) -> dict[str, float]:
-    return {k: round(v, 6) for k, v in interval_metrics(mean_ci(samples)).items()}
-
-
 def train_one(config: FunConfig, method: str, seed: int) -> tuple[np.ndarray, float, float]:
     """One run of ``method`` on one torch thread: its binned learning curve, and its mean
     return and share of successful episodes over the last fifth of the frames."""
@@ -123,9 +119,9 @@ def run(config: FunConfig, progress: ProgressFactory) -> Output:
                  for m in config.methods}
     metrics: dict[str, Any] = {
         "env_id": config.env_id, "n_seeds": config.n_seeds, "n_frames": config.n_frames,
-        "final_return": {m: _interval(np.array([d[1] for d in runs]))
+        "final_return": {m: seed_interval(np.array([d[1] for d in runs]))
                          for m, runs in by_method.items()},
-        "final_success": {m: _interval(np.array([d[2] for d in runs]))
+        "final_success": {m: seed_interval(np.array([d[2] for d in runs]))
                           for m, runs in by_method.items()},
     }
     arrays = {f"curve_{m.replace('-', '_')}": np.array([d[0] for d in runs])

@@ -27,7 +27,7 @@ from chapter_code.feudal import (
 )
 from chapter_code.feudal.hdqn import NetworkResult, train_hdqn_network
 from chapter_code.seeding import stream
-from chapter_code.stats import interval_metrics, mean_ci
+from chapter_code.stats import seed_interval
 
 PAPER = {"hdqn_training_return": 0.13, "q_learning_return": 0.01}
 """Kulkarni et al. (2016, §4.1, Figure 3): h-DQN "around 0.13", Q-learning 0.01; both read off
@@ -102,10 +102,6 @@ def windowed(values: np.ndarray, window: int) -> np.ndarray:
     return values.reshape(n_seeds, n_episodes // window, window, *values.shape[2:]).mean(axis=2)
 
 
-def _interval(samples: np.ndarray) -> dict[str, float]:
-    return {k: round(v, 6) for k, v in interval_metrics(mean_ci(samples)).items()}
-
-
 def _learn(config: HdqnConfig, alpha: float, name: str) -> dict[str, Any]:
     """Both learners at step size ``alpha``, their greedy evaluations and training returns."""
     kwargs: dict[str, Any] = {
@@ -143,7 +139,7 @@ def _network(config: HdqnConfig) -> tuple[dict[str, Any], NetworkResult]:
     exact = greedy_hdqn_return(result.as_tables())
     training = np.array([r[:n][-max(n // 10, 1):].mean()
                          for r, n in zip(result.returns, result.episodes, strict=True)])
-    metrics = {"hdqn_return": _interval(exact), "hdqn_training_return": _interval(training),
+    metrics = {"hdqn_return": seed_interval(exact), "hdqn_training_return": seed_interval(training),
                "optimal_fraction": float(np.mean(np.abs(exact - optimal_return()) < 1e-9)),
                "n_seeds": config.network_seeds, "steps": config.network_steps,
                "lr": config.network_lr}
@@ -165,10 +161,10 @@ def run(config: HdqnConfig, progress: ProgressFactory) -> Output:
         "optimal_return": round(optimum, 6),
         "n_seeds": config.n_seeds,
         "intervals": {
-            "hdqn_return": _interval(main["hdqn_greedy"]),
-            "hdqn_training_return": _interval(main["hdqn_training"]),
-            "q_learning_return": _interval(main["flat_greedy"]),
-            "q_learning_training_return": _interval(main["flat_training"]),
+            "hdqn_return": seed_interval(main["hdqn_greedy"]),
+            "hdqn_training_return": seed_interval(main["hdqn_training"]),
+            "q_learning_return": seed_interval(main["flat_greedy"]),
+            "q_learning_training_return": seed_interval(main["flat_training"]),
         },
         "exact": {
             "hdqn_return": round(float(main["hdqn_exact"].mean()), 6),
@@ -186,9 +182,9 @@ def run(config: HdqnConfig, progress: ProgressFactory) -> Output:
         found = _learn(config, alpha, f"alpha-{alpha}")
         metrics["step_size_sweep"].append({
             "alpha": alpha,
-            "hdqn_return": _interval(found["hdqn_exact"]),
-            "hdqn_training_return": _interval(found["hdqn_training"]),
-            "q_learning_return": _interval(found["flat_exact"]),
+            "hdqn_return": seed_interval(found["hdqn_exact"]),
+            "hdqn_training_return": seed_interval(found["hdqn_training"]),
+            "q_learning_return": seed_interval(found["flat_exact"]),
         })
     arrays = {
         "hdqn_curve": windowed(hdqn.returns, config.window),

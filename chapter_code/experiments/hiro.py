@@ -26,7 +26,7 @@ from chapter_code.hiro.agent import (
 from chapter_code.hiro.pointmaze import GOAL_RADIUS, GOAL_XY, REWARDS, make_gymnasium_maze
 from chapter_code.parallel import map_jobs
 from chapter_code.seeding import stream
-from chapter_code.stats import mean_ci
+from chapter_code.stats import seed_interval
 
 METHODS = ("hiro", "no_correction", "flat")
 """HIRO with the off-policy correction, without it, and flat TD3."""
@@ -93,12 +93,6 @@ class HiroExperimentConfig:
                           env=self.env)
 
 
-def _interval(samples: np.ndarray) -> dict[str, float]:
-    """Mean and 95% t-interval over seeds, rounded for stable printing."""
-    return {k: round(float(v), 6) for k, v in
-            zip(("mean", "low", "high"), mean_ci(samples), strict=True)}
-
-
 def _seed(config: HiroExperimentConfig, method: str) -> int:
     """The seed of ``method``'s named stream."""
     return int(stream(config.seed, method).integers(2**31))
@@ -154,8 +148,8 @@ def run(config: HiroExperimentConfig, progress: ProgressFactory) -> Output:
     for method, (result, seconds) in zip(METHODS, trained, strict=True):
         objects["seconds"][method] = seconds
         objects[method] = result
-        metrics["final_success"][method] = _interval(result.success[:, -1])
-        metrics["final_distance"][method] = _interval(result.distance[:, -1])
+        metrics["final_success"][method] = seed_interval(result.success[:, -1])
+        metrics["final_distance"][method] = seed_interval(result.distance[:, -1])
         arrays[f"success_{method}"] = result.success
         arrays[f"distance_{method}"] = result.distance
         arrays["eval_steps"] = result.eval_steps
@@ -166,8 +160,8 @@ def run(config: HiroExperimentConfig, progress: ProgressFactory) -> Output:
             real = real_env_distances(result, config.n_real, config.seed)
             arrays["real_distance_hiro"] = real
             metrics["real_env_hiro"] = {
-                "final_distance": _interval(real.mean(axis=1)),
-                "success": _interval((real <= GOAL_RADIUS).mean(axis=1))}
+                "final_distance": seed_interval(real.mean(axis=1)),
+                "success": seed_interval((real <= GOAL_RADIUS).mean(axis=1))}
     final_means = {m: metrics["final_success"][m]["mean"] for m in METHODS}
     metrics.update(success_hiro=final_means["hiro"],
                    success_no_correction=final_means["no_correction"],

@@ -37,7 +37,7 @@ from chapter_code.options import (
     subgoal_options,
 )
 from chapter_code.seeding import SeedLike, as_generator, stream
-from chapter_code.stats import mean_ci, ratio_of_means_ci
+from chapter_code.stats import ratio_of_means_ci, seed_interval
 
 METHODS = ("flat", "hallway", "discovered", "random-subgoals")
 """flat Q over A; SMDP Q over A ∪ hallway options; over A ∪ options to discovered bottlenecks;
@@ -254,16 +254,10 @@ def _minigrid_learning(steps: dict[str, np.ndarray], config: OptionDiscoveryConf
         ratio, low, high = ratio_of_means_ci(total["flat"], total[method],
                                              seed=stream(config.seed, f"minigrid-boot/{method}"))
         speedup[method] = {"ratio": round(ratio, 6), "low": round(low, 6), "high": round(high, 6)}
-    return {"total_steps": {m: _interval(v) for m, v in total.items()},
+    return {"total_steps": {m: seed_interval(v) for m, v in total.items()},
             "speedup_over_flat": speedup,
-            "discovered_minus_doorway_total_steps": _interval(
+            "discovered_minus_doorway_total_steps": seed_interval(
                 total["discovered"] - total["doorway"])}
-
-
-def _interval(samples: np.ndarray) -> dict[str, float]:
-    mean, low, high = mean_ci(samples)
-    return {"mean": round(float(mean), 6), "low": round(float(low), 6),
-            "high": round(float(high), 6)}
 
 
 def run(config: OptionDiscoveryConfig, progress: ProgressFactory) -> Output:
@@ -296,12 +290,12 @@ def run(config: OptionDiscoveryConfig, progress: ProgressFactory) -> Output:
     four_rooms_metrics: dict[str, Any] = {
         "found_hallways_fraction": float(found_hallways.mean()),
         "found_fraction_by_walk_length": found_by_length.mean(axis=0).tolist(),
-        "total_steps": {m: _interval(total[m]) for m in METHODS},
-        "last_20_episodes_steps": {m: _interval(steps[m][:, -20:].mean(axis=1))
+        "total_steps": {m: seed_interval(total[m]) for m in METHODS},
+        "last_20_episodes_steps": {m: seed_interval(steps[m][:, -20:].mean(axis=1))
                                    for m in METHODS},
         "speedup_over_flat": {},
         "episodes_cut_at_max_steps": {m: int((steps[m] >= MAX_STEPS).sum()) for m in METHODS},
-        "discovered_minus_hallway_total_steps": _interval(
+        "discovered_minus_hallway_total_steps": seed_interval(
             (total["discovered"] - total["hallway"]).astype(float)),
     }
     for method in METHODS[1:]:
