@@ -82,6 +82,12 @@ class RL2Policy(nn.Module):
                 param.copy_(torch.rand(param.shape, generator=generator) * 2 * bound - bound)
             self.pi.weight.mul_(0.01)  # a near-uniform initial policy
 
+    def policy_parameters(self) -> dict[str, torch.Tensor]:
+        """The parameters π depends on: the policy's GRU and its head. With a separate value GRU
+        every other parameter belongs to the value function alone."""
+        return {name: param for name, param in self.named_parameters()
+                if name.split(".")[0] in ("cell", "pi")}
+
     def initial_state(self, n_tasks: int) -> torch.Tensor:
         """h_0 = 0 for ``n_tasks`` trials, (n_tasks, hidden), or (n_tasks, 2 hidden) holding
         [h_0, h^V_0] with a separate value GRU."""

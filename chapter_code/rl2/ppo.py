@@ -1,24 +1,33 @@
-"""The "slow" learner of RL²: PPO with GAE on whole trials, batched over tasks.
+"""The "slow" learner of RL²: PPO or TRPO with GAE on whole trials, batched over tasks.
 
-Duan et al. (2016, §2.3) train the recurrent policy with TRPO and GAE; we use PPO's clipped
-surrogate (Schulman et al. 2017, eq. 7) with the same advantage estimator (Schulman et al. 2016,
-eq. 16), a simpler first-order stand-in for the trust region. The RL² "episode" is the whole
-trial: the discounted return runs across the inner episodes' ends, and only the end of the
-trial is terminal.
+Duan et al. (2016, §2.3) train the recurrent policy with TRPO and GAE. By default we use PPO's
+clipped surrogate (Schulman et al. 2017, eq. 7) with the same advantage estimator (Schulman et
+al. 2016, eq. 16), a simpler first-order stand-in for the trust region; ``outer="trpo"`` takes
+the paper's natural-gradient step instead (Schulman et al. 2015, eq. 14) and fits a separate
+value GRU by Adam, as the authors' released code does. The RL² "episode" is the whole trial:
+the discounted return runs across the inner episodes' ends, and only the end of the trial is
+terminal.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from chapter_code._checks import check_choice, check_int, check_real
+from chapter_code.meta.maml import Params
+from chapter_code.meta.trpo import trpo_step
 from chapter_code.rl2.agent import VALUE_NETS, RL2Policy, Trajectory, TrialEnv, rollout
 from chapter_code.seeding import stream, torch_stream
+
+OUTER_STEPS: tuple[str, ...] = ("ppo", "trpo")
+"""the slow learner's policy update: PPO's clipped surrogate, or TRPO's trust-region step."""
+LineSearch = Callable[[Params], tuple[torch.Tensor, torch.Tensor]]
+"""(loss, KL) at the policy's current parameters, as TRPO's line search calls it"""
 
 
 def gae(rewards: torch.Tensor, values: torch.Tensor, gamma: float, lam: float
@@ -48,7 +57,7 @@ def clipped_surrogate(log_probs: torch.Tensor, old_log_probs: torch.Tensor,
 
 @dataclass(frozen=True)
 class PPOConfig:
-    """RL² training options."""
+    """RL² training options (the class keeps PPO's name; ``outer`` picks the update)."""
 
     iterations: int = 300
     """PPO iterations (each: one trial in each of ``tasks_per_batch`` fresh tasks)"""
@@ -59,8 +68,13 @@ class PPOConfig:
     value_net: str = "shared"
     """the value head reads the policy's GRU (shared) or a GRU of its own (separate, as in the
     authors' released code)"""
+    outer: str = "ppo"
+    """the policy update: PPO's clipped surrogate, or TRPO's step within a KL trust region as
+    in the paper (needs value_net="separate"; the value GRU is then fitted by Adam alone)"""
+    max_kl: float = 0.01
+    """TRPO's trust region: the largest mean KL(π_old ‖ π) over a batch's steps"""
     lr: float = 3e-3
-    """Adam step size"""
+    """Adam step size (with TRPO: of the value fit only)"""
     gamma: float = 0.99
     """discount over the trial"""
     lam: float = 0.3
@@ -89,6 +103,11 @@ class PPOConfig:
         check_int("tasks_per_batch", self.tasks_per_batch, minimum=2)
         check_int("hidden", self.hidden, minimum=1)
         check_choice("value_net", self.value_net, VALUE_NETS)
+        check_choice("outer", self.outer, OUTER_STEPS)
+        check_real("max_kl", self.max_kl, low=0.0, low_open=True)
+        if self.outer == "trpo" and self.value_net != "separate":
+            raise ValueError("value_net must be 'separate' with outer='trpo' (a TRPO step moves "
+                             f"the policy's parameters only), got {self.value_net!r}")
         check_real("lr", self.lr, low=0.0, low_open=True)
         check_real("gamma", self.gamma, low=0.0, high=1.0)
         check_real("lam", self.lam, low=0.0, high=1.0)
@@ -105,32 +124,92 @@ class PPOConfig:
         check_int("seed", self.seed, minimum=0)
 
 
+def advantages_and_returns(batch: Trajectory, config: PPOConfig
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
+    """GAE advantages of the scaled rewards, normalised over the batch, and the value
+    targets Â + V, each (T, N)."""
+    rewards = config.reward_scale * torch.from_numpy(batch.rewards).to(batch.values.dtype)
+    advantages, returns = gae(rewards, batch.values, config.gamma, config.lam)
+    return (advantages - advantages.mean()) / (advantages.std() + 1e-8), returns
+
+
+def trial_starts(batch: Trajectory) -> torch.Tensor:
+    """Where h is reset when a batch is replayed: (T, N), true at step 0 only."""
+    reset = torch.zeros(batch.actions.shape, dtype=torch.bool)
+    reset[0] = True
+    return reset
+
+
+def minibatches(n_tasks: int, config: PPOConfig, generator: torch.Generator
+                ) -> Iterator[torch.Tensor]:
+    """``config.epochs`` shuffled passes over the trials, each split into
+    ``config.minibatches`` sets of whole trials (their column indices)."""
+    for _ in range(config.epochs):
+        order = torch.randperm(n_tasks, generator=generator)
+        yield from torch.tensor_split(order, config.minibatches)
+
+
 def ppo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Trajectory,
                config: PPOConfig, generator: torch.Generator) -> None:
     """``config.epochs`` passes of minibatch PPO over the trials of ``batch``; each minibatch is
     a set of whole trials, re-run through the GRU from h = 0."""
-    rewards = config.reward_scale * torch.from_numpy(batch.rewards).to(batch.values.dtype)
-    advantages, returns = gae(rewards, batch.values, config.gamma, config.lam)
-    advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    advantages, returns = advantages_and_returns(batch, config)
     actions = torch.from_numpy(batch.actions)
-    n_tasks = actions.shape[1]
-    reset = torch.zeros(actions.shape, dtype=torch.bool)
-    reset[0] = True
-    for _ in range(config.epochs):
-        order = torch.randperm(n_tasks, generator=generator)
-        for chunk in torch.tensor_split(order, config.minibatches):
-            logits, values = policy.sequence(batch.inputs[:, chunk], reset[:, chunk])
-            log_probs_all = torch.log_softmax(logits, dim=-1)
-            log_probs = log_probs_all.gather(-1, actions[:, chunk, None])[..., 0]
-            entropy = -(log_probs_all.exp() * log_probs_all).sum(-1).mean()
-            loss = (-clipped_surrogate(log_probs, batch.log_probs[:, chunk],
-                                       advantages[:, chunk], config.clip)
-                    + config.value_coef * ((values - returns[:, chunk]) ** 2).mean()
-                    - config.entropy_coef * entropy)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(policy.parameters(), config.max_grad_norm)
-            optimizer.step()
+    reset = trial_starts(batch)
+    for chunk in minibatches(actions.shape[1], config, generator):
+        logits, values = policy.sequence(batch.inputs[:, chunk], reset[:, chunk])
+        log_probs_all = torch.log_softmax(logits, dim=-1)
+        log_probs = log_probs_all.gather(-1, actions[:, chunk, None])[..., 0]
+        entropy = -(log_probs_all.exp() * log_probs_all).sum(-1).mean()
+        loss = (-clipped_surrogate(log_probs, batch.log_probs[:, chunk],
+                                   advantages[:, chunk], config.clip)
+                + config.value_coef * ((values - returns[:, chunk]) ** 2).mean()
+                - config.entropy_coef * entropy)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(policy.parameters(), config.max_grad_norm)
+        optimizer.step()
+
+
+def trpo_objective(policy: RL2Policy, batch: Trajectory, advantages: torch.Tensor,
+                   entropy_coef: float) -> tuple[torch.Tensor, torch.Tensor, LineSearch]:
+    """TRPO's surrogate loss −E[π_θ(a|h)/π_old(a|h) Â] − c·H(π_θ) and the mean KL(π_old ‖ π_θ)
+    over every step of the batch's trials (Schulman et al. 2015, eq. 14), both with their graphs
+    to θ, and a function recomputing them at the policy's current parameters for the line
+    search. π_old is the policy as it is now; the loss's gradient is then the policy gradient."""
+    actions = torch.from_numpy(batch.actions)[..., None]
+    reset = trial_starts(batch)
+    with torch.no_grad():
+        old_log_probs_all = torch.log_softmax(policy.sequence(batch.inputs, reset)[0], dim=-1)
+    old_log_probs = old_log_probs_all.gather(-1, actions)[..., 0]
+
+    def loss_and_kl(_params: Params | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        log_probs_all = torch.log_softmax(policy.sequence(batch.inputs, reset)[0], dim=-1)
+        ratio = torch.exp(log_probs_all.gather(-1, actions)[..., 0] - old_log_probs)
+        entropy = -(log_probs_all.exp() * log_probs_all).sum(-1).mean()
+        kl = (old_log_probs_all.exp() * (old_log_probs_all - log_probs_all)).sum(-1).mean()
+        return -(ratio * advantages).mean() - entropy_coef * entropy, kl
+
+    loss, kl = loss_and_kl()
+    return loss, kl, loss_and_kl
+
+
+def trpo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Trajectory,
+                config: PPOConfig, generator: torch.Generator) -> None:
+    """One TRPO step of the policy's parameters within KL ≤ ``config.max_kl``
+    (:func:`chapter_code.meta.trpo.trpo_step`), then ``config.epochs`` passes of minibatch Adam
+    on the separate value GRU's squared error (``optimizer`` holds the value parameters)."""
+    advantages, returns = advantages_and_returns(batch, config)
+    loss, kl, loss_and_kl = trpo_objective(policy, batch, advantages, config.entropy_coef)
+    trpo_step(policy.policy_parameters(), loss, kl, loss_and_kl, max_kl=config.max_kl)
+    reset = trial_starts(batch)
+    value_params = [p for group in optimizer.param_groups for p in group["params"]]
+    for chunk in minibatches(batch.actions.shape[1], config, generator):
+        _, values = policy.sequence(batch.inputs[:, chunk], reset[:, chunk])
+        optimizer.zero_grad()
+        ((values - returns[:, chunk]) ** 2).mean().backward()
+        torch.nn.utils.clip_grad_norm_(value_params, config.max_grad_norm)
+        optimizer.step()
 
 
 def train_rl2(env: TrialEnv, config: PPOConfig,
@@ -139,17 +218,24 @@ def train_rl2(env: TrialEnv, config: PPOConfig,
     of each iteration's trials (n_iterations,), measured before that iteration's update."""
     policy = RL2Policy(env.n_obs, env.n_actions, config.hidden,
                        torch_stream(config.seed, "rl2-init"), config.value_net)
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    if config.outer == "trpo":
+        policy_params = set(policy.policy_parameters().values())
+        optimizer = torch.optim.Adam([p for p in policy.parameters() if p not in policy_params],
+                                     lr=config.lr)
+        update = trpo_update
+    else:
+        optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+        update = ppo_update
     rng = stream(config.seed, "rl2-train")
     generator = torch_stream(config.seed, "rl2-minibatches")
     curve = np.empty(config.iterations)
     steps = range(config.iterations)
-    for i in (progress(steps, desc="PPO iterations") if progress else steps):  # type: ignore
+    for i in (progress(steps, desc=f"{config.outer.upper()} iterations") if progress else steps):  # type: ignore
         draws = env.draw(config.tasks_per_batch, rng)
         batch = rollout(policy, env, draws, rng.random((config.tasks_per_batch,
                                                         env.trial_length)))
         curve[i] = batch.rewards.sum(axis=0).mean()
-        ppo_update(policy, optimizer, batch, config, generator)
+        update(policy, optimizer, batch, config, generator)
     return policy, curve
 
 

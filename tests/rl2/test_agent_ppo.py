@@ -1,13 +1,25 @@
 """The RL² agent and its PPO learner: batched against per-task rollouts, where the hidden state
-is (and is not) reset, GAE against its defining sum, and a short run that learns."""
+is (and is not) reset, GAE against its defining sum, a short run that learns, and the TRPO
+step: its gradient, its metric (the Fisher matrix) and its trust region."""
 
 import numpy as np
 import pytest
 import torch
 
+from chapter_code.meta.trpo import flat, hessian_vector_product
 from chapter_code.rl2.agent import VALUE_NETS, RL2Policy, rl2_inputs, rollout, sample_action
 from chapter_code.rl2.bandits import BanditTrials
-from chapter_code.rl2.ppo import PPOConfig, clipped_surrogate, evaluate, gae, train_rl2
+from chapter_code.rl2.ppo import (
+    PPOConfig,
+    advantages_and_returns,
+    clipped_surrogate,
+    evaluate,
+    gae,
+    train_rl2,
+    trial_starts,
+    trpo_objective,
+    trpo_update,
+)
 from chapter_code.rl2.reference import reference_rollout
 from chapter_code.rl2.tabular_mdps import HORIZON, MDPTrials
 
@@ -187,3 +199,120 @@ def test_fixed_start_trials_begin_every_episode_in_state_zero():
     assert (later_states != 0).any()
     with pytest.raises(ValueError, match="start"):
         MDPTrials(2, start="middle")
+
+
+def trpo_batch(env, n_tasks=6, seed=3, hidden=3):
+    policy = policy_for(env, hidden=hidden, value_net="separate")
+    rng = np.random.default_rng(seed)
+    batch = rollout(policy, env, env.draw(n_tasks, rng), rng.random((n_tasks, env.trial_length)))
+    advantages = torch.from_numpy(rng.standard_normal(batch.actions.shape))
+    return policy, batch, advantages
+
+
+def step_by_step_log_probs(policy, batch):
+    """log π(· | h_t) of every step, task by task and step by step with ``policy.step``:
+    (T, N, A), independent of ``policy.sequence``."""
+    columns = []
+    for i in range(batch.actions.shape[1]):
+        h, rows = policy.initial_state(1), []
+        for t in range(batch.actions.shape[0]):
+            logits, _, h = policy.step(batch.inputs[t, i:i + 1], h)
+            rows.append(torch.log_softmax(logits[0], dim=-1))
+        columns.append(torch.stack(rows))
+    return torch.stack(columns, dim=1)
+
+
+@pytest.mark.unit
+def test_policy_parameters_are_what_pi_depends_on():
+    env = BanditTrials(3, 4)
+    policy, batch, _ = trpo_batch(env)
+    names = set(policy.policy_parameters())
+    assert {name.split(".")[0] for name in names} == {"cell", "pi"}
+    rest = [p for n, p in policy.named_parameters() if n not in names]
+    logits, _ = policy.sequence(batch.inputs, trial_starts(batch))
+    grads = torch.autograd.grad(logits.sum(), rest, allow_unused=True)
+    assert rest and all(g is None or not g.any() for g in grads)
+
+
+@pytest.mark.unit
+def test_trpo_objective_is_the_policy_gradient_with_a_kl_that_starts_at_zero():
+    env = MDPTrials(1)
+    policy, batch, advantages = trpo_batch(env)
+    entropy_coef = 0.05
+    loss, kl, _ = trpo_objective(policy, batch, advantages, entropy_coef)
+    leaves = list(policy.policy_parameters().values())
+    # at π_old = π the ratio's gradient is ∇log π: the REINFORCE loss, step by step
+    log_probs_all = step_by_step_log_probs(policy, batch)
+    actions = torch.from_numpy(batch.actions)[..., None]
+    entropy = -(log_probs_all.exp() * log_probs_all).sum(-1).mean()
+    reinforce = (-(log_probs_all.gather(-1, actions)[..., 0] * advantages).mean()
+                 - entropy_coef * entropy)
+    for ours, theirs in zip(torch.autograd.grad(loss, leaves, retain_graph=True),
+                            torch.autograd.grad(reinforce, leaves), strict=True):
+        torch.testing.assert_close(ours, theirs, rtol=1e-10, atol=1e-12)
+    assert abs(float(kl.detach())) < 1e-14
+    assert all(g.abs().max() < 1e-12 for g in torch.autograd.grad(kl, leaves))
+
+
+@pytest.mark.unit
+def test_trpo_kl_hessian_is_the_fisher_matrix():
+    """∇²KL(π_old ‖ π_θ) at θ_old = mean over steps of Σ_a π(a) ∇log π(a) ∇log π(a)ᵀ."""
+    env = BanditTrials(2, 3)
+    policy, batch, advantages = trpo_batch(env, n_tasks=3, hidden=2)
+    _, kl, _ = trpo_objective(policy, batch, advantages, 0.0)
+    leaves = list(policy.policy_parameters().values())
+    hessian_times = hessian_vector_product(kl, leaves)
+    log_probs_all = step_by_step_log_probs(policy, batch)
+    n_steps = log_probs_all.shape[0] * log_probs_all.shape[1]
+    fisher = 0.0
+    for index in np.ndindex(*log_probs_all.shape):
+        score = flat(torch.autograd.grad(log_probs_all[index], leaves, retain_graph=True))
+        fisher = fisher + log_probs_all[index].exp().detach() * torch.outer(score, score)
+    fisher = fisher / n_steps
+    v = torch.from_numpy(np.random.default_rng(4).standard_normal(fisher.shape[0]))
+    torch.testing.assert_close(hessian_times(v), fisher @ v, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.unit
+def test_trpo_update_improves_the_surrogate_within_the_trust_region():
+    env = MDPTrials(2)
+    policy, batch, _ = trpo_batch(env, n_tasks=16, hidden=8)
+    config = PPOConfig(outer="trpo", value_net="separate", max_kl=0.005, tasks_per_batch=16,
+                       minibatches=2, reward_scale=0.1)
+    advantages, _ = advantages_and_returns(batch, config)
+    loss_before, _, loss_and_kl = trpo_objective(policy, batch, advantages, config.entropy_coef)
+    before = {n: p.detach().clone() for n, p in policy.named_parameters()}
+    value_before = policy.sequence(batch.inputs, trial_starts(batch))[1].detach()
+    optimizer = torch.optim.Adam([p for n, p in policy.named_parameters()
+                                  if n.split(".")[0] in ("value_cell", "v")], lr=1e-2)
+    trpo_update(policy, optimizer, batch, config, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        loss_after, kl_after = loss_and_kl()
+    assert float(loss_after) < float(loss_before) and 0 < float(kl_after) <= config.max_kl
+    moved = {n for n, p in policy.named_parameters() if not torch.equal(p, before[n])}
+    assert moved == set(before)  # the policy by TRPO, the value GRU by Adam
+    _, returns = advantages_and_returns(batch, config)
+    value_after = policy.sequence(batch.inputs, trial_starts(batch))[1].detach()
+    assert ((value_after - returns) ** 2).mean() < ((value_before - returns) ** 2).mean()
+
+
+@pytest.mark.unit
+def test_a_short_trpo_training_run_beats_random_pulls():
+    torch.set_num_threads(1)
+    env = BanditTrials(2, 10)
+    config = PPOConfig(outer="trpo", value_net="separate", iterations=30, tasks_per_batch=64,
+                       hidden=16, lr=1e-2, minibatches=2, max_kl=0.02)
+    policy, _ = train_rl2(env, config)
+    _, trial = evaluate(policy, env, 2000, seed=5)
+    totals = trial.rewards.sum(axis=0)
+    assert totals.mean() - 5.0 > 4 * totals.std() / np.sqrt(totals.size)  # random earns n/2
+
+
+@pytest.mark.unit
+def test_trpo_options_are_checked():
+    with pytest.raises(ValueError, match="value_net must be 'separate'"):
+        PPOConfig(outer="trpo")
+    with pytest.raises(ValueError, match="outer"):
+        PPOConfig(outer="sgd")
+    with pytest.raises(ValueError, match="max_kl"):
+        PPOConfig(outer="trpo", value_net="separate", max_kl=0.0)
