@@ -1,7 +1,8 @@
 """RL² (Duan et al. 2016) and the baselines of its bandit and tabular-MDP tables: task
 distributions stepped for many tasks at once, the bandit baselines (with the finite-horizon
 Gittins index and the exact Bayes-optimal value), the MDP baselines, and the RL² GRU agent
-trained by PPO on whole trials; the paper's Tables 1 and 2 beside our saved runs."""
+trained by PPO (or the paper's TRPO) on whole trials; the paper's Tables 1 and 2 beside our
+saved runs."""
 
 from chapter_code.rl2.agent import RL2Policy, Trajectory, rl2_inputs, rollout, sample_action
 from chapter_code.rl2.bandit_baselines import (
@@ -51,7 +52,14 @@ from chapter_code.rl2.paper_tables import (
     table_entry,
     z_scores,
 )
-from chapter_code.rl2.ppo import PPOConfig, clipped_surrogate, evaluate, gae, train_rl2
+from chapter_code.rl2.ppo import (
+    PPOConfig,
+    clipped_surrogate,
+    evaluate,
+    gae,
+    train_rl2,
+    trpo_objective,
+)
 from chapter_code.rl2.reference import reference_rollout
 from chapter_code.rl2.tabular_mdps import MDPBatch, MDPTrials, plan, sample_mdps
 
@@ -66,5 +74,6 @@ __all__ = [
     "plan", "play_bandit", "play_mdp", "policy_value", "posterior_mean", "psrl_policy", "pull",
     "random_mdp_policy", "random_policy", "reference_rollout", "rl2_inputs", "rollout",
     "sample_action", "sample_bandits", "sample_mdps", "saved_run", "table_entry", "thompson_policy",
-    "train_rl2", "ucb1_bonus", "ucb1_index", "ucb1_policy", "ucrl2_policy", "z_scores",
+    "train_rl2", "trpo_objective", "ucb1_bonus", "ucb1_index", "ucb1_policy", "ucrl2_policy",
+    "z_scores",
 ]
