@@ -288,7 +288,7 @@ def test_trpo_update_improves_the_surrogate_within_the_trust_region():
     trpo_update(policy, optimizer, batch, config, torch.Generator().manual_seed(0))
     with torch.no_grad():
         loss_after, kl_after = loss_and_kl()
-    assert float(loss_after) < float(loss_before) and 0 < float(kl_after) <= config.max_kl
+    assert float(loss_after) < float(loss_before.detach()) and 0 < float(kl_after) <= config.max_kl
     moved = {n for n, p in policy.named_parameters() if not torch.equal(p, before[n])}
     assert moved == set(before)  # the policy by TRPO, the value GRU by Adam
     _, returns = advantages_and_returns(batch, config)
