@@ -150,11 +150,15 @@ def test_clipped_surrogate_clips_the_ratio_on_the_side_the_advantage_favours():
 
 
 @pytest.mark.learns
-def test_a_short_training_run_beats_random_pulls():
+@pytest.mark.parametrize("options", [
+    {"iterations": 40},
+    {"outer": "trpo", "value_net": "separate", "iterations": 30, "max_kl": 0.02},
+], ids=["ppo", "trpo"])
+def test_a_short_training_run_beats_random_pulls(options):
     torch.set_num_threads(1)
     env = BanditTrials(2, 10)
-    config = PPOConfig(iterations=40, tasks_per_batch=64, hidden=16, lr=1e-2, minibatches=2)
-    policy, curve = train_rl2(env, config)
+    config = PPOConfig(tasks_per_batch=64, hidden=16, lr=1e-2, minibatches=2, **options)
+    policy, _ = train_rl2(env, config)
     _, trial = evaluate(policy, env, 2000, seed=5)
     totals = trial.rewards.sum(axis=0)
     assert totals.mean() - 5.0 > 4 * totals.std() / np.sqrt(totals.size)  # random earns n/2
@@ -294,18 +298,6 @@ def test_trpo_update_improves_the_surrogate_within_the_trust_region():
     _, returns = advantages_and_returns(batch, config)
     value_after = policy.sequence(batch.inputs, trial_starts(batch))[1].detach()
     assert ((value_after - returns) ** 2).mean() < ((value_before - returns) ** 2).mean()
-
-
-@pytest.mark.unit
-def test_a_short_trpo_training_run_beats_random_pulls():
-    torch.set_num_threads(1)
-    env = BanditTrials(2, 10)
-    config = PPOConfig(outer="trpo", value_net="separate", iterations=30, tasks_per_batch=64,
-                       hidden=16, lr=1e-2, minibatches=2, max_kl=0.02)
-    policy, _ = train_rl2(env, config)
-    _, trial = evaluate(policy, env, 2000, seed=5)
-    totals = trial.rewards.sum(axis=0)
-    assert totals.mean() - 5.0 > 4 * totals.std() / np.sqrt(totals.size)  # random earns n/2
 
 
 @pytest.mark.unit
