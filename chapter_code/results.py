@@ -31,13 +31,15 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 @dataclasses.dataclass(frozen=True)
 class Summary:
     """A saved result: ``name``, ``config`` (dict), ``metrics`` (JSON scalars/lists),
-    ``arrays`` (name -> ndarray) and the ``version`` of chapter_code that wrote it."""
+    ``arrays`` (name -> ndarray), the ``version`` of chapter_code that wrote it and the
+    ``experiment`` that produced it (its name, unless saved under another)."""
 
     name: str
     config: dict[str, Any]
     metrics: dict[str, Any]
     arrays: dict[str, np.ndarray]
     version: str
+    experiment: str = ""
 
 
 def _check_name(name: str) -> str:
@@ -234,4 +236,21 @@ def load(name: str, directory: Path | str | None = None) -> Summary:
         with np.load(folder / f"{name}.npz") as data:
             arrays = {k: data[k] for k in payload["arrays"]}
     return Summary(name=payload["name"], config=payload["config"], metrics=payload["metrics"],
-                   arrays=arrays, version=payload["version"])
+                   arrays=arrays, version=payload["version"],
+                   experiment=payload.get("experiment", payload["name"]))
+
+
+def changed_options(run: Summary, reference: Summary) -> set[str]:
+    """The options whose values differ between two saved runs of one experiment. An option
+    missing from a run's config (the run predates it) counts at the option's default, the
+    value that reproduces the older behaviour."""
+    if run.experiment != reference.experiment:
+        raise ValueError(f"run and reference must come from one experiment, got "
+                         f"{run.experiment!r} and {reference.experiment!r}")
+    from chapter_code import experiments
+
+    defaults = {field.name: jsonable(field.default)
+                for field in dataclasses.fields(experiments.get(run.experiment).config_type)
+                if field.default is not dataclasses.MISSING}
+    ours, theirs = {**defaults, **run.config}, {**defaults, **reference.config}
+    return {key for key in ours.keys() | theirs.keys() if ours.get(key) != theirs.get(key)}

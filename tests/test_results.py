@@ -29,6 +29,25 @@ def test_round_trip_keeps_config_metrics_arrays_and_version(tmp_path):
 
 
 @pytest.mark.unit
+def test_changed_options_fills_an_older_run_with_the_option_defaults(tmp_path):
+    newer = dataclasses.asdict(WhyHierarchyConfig(n_seeds=5))
+    older = {k: v for k, v in dataclasses.asdict(WhyHierarchyConfig()).items() if k != "seed"}
+    results.save("newer", newer, {}, directory=tmp_path, experiment="why-hierarchy")
+    results.save("older", older, {}, directory=tmp_path, experiment="why-hierarchy")
+    results.save("other", {}, {}, directory=tmp_path, experiment="sinusoid")
+    newer_run, older_run = (results.load(n, directory=tmp_path) for n in ("newer", "older"))
+    assert older_run.experiment == "why-hierarchy"
+    # "seed" is missing from the older run and counts at its default; tuples meet JSON lists
+    assert results.changed_options(newer_run, older_run) == {"n_seeds"}
+    assert results.changed_options(older_run, older_run) == set()
+    moved = results.load("newer", directory=tmp_path)
+    moved.config["seed"] = WhyHierarchyConfig().seed + 1
+    assert results.changed_options(moved, older_run) == {"n_seeds", "seed"}
+    with pytest.raises(ValueError, match="one experiment"):
+        results.changed_options(newer_run, results.load("other", directory=tmp_path))
+
+
+@pytest.mark.unit
 def test_missing_result_names_the_command(tmp_path):
     with pytest.raises(FileNotFoundError, match="chapter-code run nothing-here"):
         results.load("nothing-here", directory=tmp_path)
