@@ -88,6 +88,12 @@ class RL2Policy(nn.Module):
         return {name: param for name, param in self.named_parameters()
                 if name.split(".")[0] in ("cell", "pi")}
 
+    def value_parameters(self) -> list[torch.Tensor]:
+        """Every parameter outside :meth:`policy_parameters`: the value head, and the value GRU
+        when it is separate."""
+        policy = set(self.policy_parameters().values())
+        return [param for param in self.parameters() if param not in policy]
+
     def initial_state(self, n_tasks: int) -> torch.Tensor:
         """h_0 = 0 for ``n_tasks`` trials, (n_tasks, hidden), or (n_tasks, 2 hidden) holding
         [h_0, h^V_0] with a separate value GRU."""

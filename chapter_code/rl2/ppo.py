@@ -219,9 +219,7 @@ def train_rl2(env: TrialEnv, config: PPOConfig,
     policy = RL2Policy(env.n_obs, env.n_actions, config.hidden,
                        torch_stream(config.seed, "rl2-init"), config.value_net)
     if config.outer == "trpo":
-        policy_params = set(policy.policy_parameters().values())
-        optimizer = torch.optim.Adam([p for p in policy.parameters() if p not in policy_params],
-                                     lr=config.lr)
+        optimizer = torch.optim.Adam(policy.value_parameters(), lr=config.lr)
         update = trpo_update
     else:
         optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)

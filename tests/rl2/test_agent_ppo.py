@@ -232,7 +232,9 @@ def test_policy_parameters_are_what_pi_depends_on():
     policy, batch, _ = trpo_batch(env)
     names = set(policy.policy_parameters())
     assert {name.split(".")[0] for name in names} == {"cell", "pi"}
-    rest = [p for n, p in policy.named_parameters() if n not in names]
+    rest = policy.value_parameters()
+    assert {n for n, p in policy.named_parameters() if any(p is q for q in rest)} == \
+        {n for n, _ in policy.named_parameters()} - names
     logits, _ = policy.sequence(batch.inputs, trial_starts(batch))
     grads = torch.autograd.grad(logits.sum(), rest, allow_unused=True)
     assert rest and all(g is None or not g.any() for g in grads)
@@ -287,8 +289,7 @@ def test_trpo_update_improves_the_surrogate_within_the_trust_region():
     loss_before, _, loss_and_kl = trpo_objective(policy, batch, advantages, config.entropy_coef)
     before = {n: p.detach().clone() for n, p in policy.named_parameters()}
     value_before = policy.sequence(batch.inputs, trial_starts(batch))[1].detach()
-    optimizer = torch.optim.Adam([p for n, p in policy.named_parameters()
-                                  if n.split(".")[0] in ("value_cell", "v")], lr=1e-2)
+    optimizer = torch.optim.Adam(policy.value_parameters(), lr=1e-2)
     trpo_update(policy, optimizer, batch, config, torch.Generator().manual_seed(0))
     with torch.no_grad():
         loss_after, kl_after = loss_and_kl()
