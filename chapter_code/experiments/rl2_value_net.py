@@ -24,7 +24,7 @@ from chapter_code.parallel import map_jobs
 from chapter_code.rl2.agent import VALUE_NETS
 from chapter_code.rl2.ppo import evaluate, timed_training
 from chapter_code.rl2.tabular_mdps import MDPTrials
-from chapter_code.stats import interval_metrics, mean_ci
+from chapter_code.stats import seed_interval
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,9 @@ def run(config: ValueNetConfig, progress: ProgressFactory) -> Output:
     scores = {v: np.array([d[0] for (net, _), d in zip(jobs, done, strict=True) if net == v])
               for v in VALUE_NETS}
     metrics: dict[str, Any] = {
-        "score": {v: interval_metrics(mean_ci(s)) for v, s in scores.items()},
+        "score": {v: seed_interval(s) for v, s in scores.items()},
         "per_seed": {v: s.tolist() for v, s in scores.items()},
-        "difference": interval_metrics(mean_ci(scores["separate"] - scores["shared"])),
+        "difference": seed_interval(scores["separate"] - scores["shared"]),
         "train_seconds": {v: [d[1] for (net, _), d in zip(jobs, done, strict=True) if net == v]
                           for v in VALUE_NETS},
     }
