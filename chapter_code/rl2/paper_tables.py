@@ -20,6 +20,7 @@ tables, so importing :mod:`chapter_code.rl2` does not need it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -125,6 +126,23 @@ def saved_run(name: str, directory: Path | str | None = None) -> results.Summary
     of that name was saved in ``directory`` (default: the repository's ``results/``)."""
     folder = Path(directory) if directory is not None else results.RESULTS_DIR
     return results.load(name, folder) if (folder / f"{name}.json").is_file() else None
+
+
+def rl2_difference(run: SavedRun, reference: SavedRun) -> tuple[float, float]:
+    """``run``'s RL² score minus ``reference``'s, and the standard error of that difference for
+    two independent runs (fresh evaluation tasks each): √(se² + se_ref²)."""
+    ours = _check_rl2_run("run", run)
+    theirs = _check_rl2_run("reference", reference)
+    return (float(ours["rl2"]) - float(theirs["rl2"]),
+            math.hypot(float(ours["stderr"]), float(theirs["stderr"])))
+
+
+def random_to_greedy(score: float, baselines: SavedRun) -> float:
+    """How far ``score`` lies from the random baseline toward greedy, both read from a baseline
+    run: (score − random) / (greedy − random), so 0 is random's score and 1 greedy's."""
+    score = check_real("score", score)
+    metrics = _check_run("baselines", baselines, ("random", "greedy"))
+    return (score - metrics["random"]) / (metrics["greedy"] - metrics["random"])
 
 
 def table_entry(mean: float, se: float, paper: float, digits: int) -> str:

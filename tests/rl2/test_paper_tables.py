@@ -21,6 +21,8 @@ from chapter_code.rl2 import (
     claim_rows,
     mdp_row,
     mdp_table,
+    random_to_greedy,
+    rl2_difference,
     saved_run,
     table_entry,
     z_scores,
@@ -243,3 +245,21 @@ def test_saved_run_loads_a_saved_summary_and_gives_none_for_a_missing_one(tmp_pa
     assert saved_run("rl2-bandit-k5-n500", tmp_path) is None
     assert bandit_row((10, 5), baseline_run(BANDIT_COLUMNS[:-1], [5.0] * 7, [0.03] * 7),
                       run)["rl2"] == "6.50 ± 0.05 (6.7)"
+
+
+@pytest.mark.unit
+def test_rl2_difference_is_the_gap_with_the_standard_error_of_independent_runs():
+    diff, se = rl2_difference(rl2_run(81.9, 0.3), rl2_run(78.9, 0.4))
+    assert diff == pytest.approx(3.0) and se == pytest.approx(0.5)  # a 3-4-5 triangle
+    assert rl2_difference(rl2_run(78.9, 0.4), rl2_run(81.9, 0.3)) == (pytest.approx(-3.0), se)
+    with pytest.raises(ValueError, match="reference"):
+        rl2_difference(rl2_run(1.0, 0.1), fake_run({"rl2": 1.0}))
+
+
+@pytest.mark.unit
+def test_random_to_greedy_is_zero_at_random_and_one_at_greedy():
+    base = baseline_run(("random", "greedy"), (100.0, 140.0), (1.0, 1.0))
+    assert [random_to_greedy(s, base) for s in (100.0, 140.0, 110.0, 90.0)] == \
+        [0.0, 1.0, 0.25, -0.25]
+    with pytest.raises(ValueError, match="greedy"):
+        random_to_greedy(110.0, baseline_run(("random",), (100.0,), (1.0,)))
