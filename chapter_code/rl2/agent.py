@@ -15,6 +15,7 @@ loop is :func:`chapter_code.rl2.reference.reference_rollout`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -115,14 +116,30 @@ class RL2Policy(nn.Module):
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits (T, N, A) and values (T, N) along inputs ``x`` (T, N, D), h set to 0 before
         every step where ``reset`` (T, N) is true: the start of a trial, never an episode."""
-        h = self.initial_state(x.shape[1])
-        logits, values = [], []
-        for t in range(x.shape[0]):
-            h = torch.where(reset[t, :, None], torch.zeros_like(h), h)
-            lg, v, h = self.step(x[t], h)
-            logits.append(lg)
-            values.append(v)
-        return torch.stack(logits), torch.stack(values)
+        outputs = _unroll(self.step, x, reset, self.initial_state(x.shape[1]))
+        return torch.stack([lg for lg, _ in outputs]), torch.stack([v for _, v in outputs])
+
+    def policy_sequence(self, x: torch.Tensor, reset: torch.Tensor) -> torch.Tensor:
+        """The logits of :meth:`sequence` alone, from the policy's GRU only: a separate value
+        GRU is not run (TRPO's replays need π and nothing else)."""
+        def policy_step(x_t: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            h = self.cell(x_t.to(h.dtype), h)
+            return self.pi(h), h
+
+        h_0 = self.initial_state(x.shape[1])[:, :self.hidden]
+        return torch.stack([lg for (lg,) in _unroll(policy_step, x, reset, h_0)])
+
+
+def _unroll(step: Callable[..., tuple[torch.Tensor, ...]], x: torch.Tensor, reset: torch.Tensor,
+            h: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
+    """Run ``step(x_t, h) -> (*outputs, h)`` along ``x`` (T, N, D) from state ``h``, zeroing h
+    before every step where ``reset`` (T, N) is true; returns each step's outputs."""
+    outputs = []
+    for t in range(x.shape[0]):
+        h = torch.where(reset[t, :, None], torch.zeros_like(h), h)
+        *out, h = step(x[t], h)
+        outputs.append(tuple(out))
+    return outputs
 
 
 def sample_action(logits: torch.Tensor, uniforms: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:

@@ -180,11 +180,11 @@ def trpo_objective(policy: RL2Policy, batch: Trajectory, advantages: torch.Tenso
     actions = torch.from_numpy(batch.actions)[..., None]
     reset = trial_starts(batch)
     with torch.no_grad():
-        old_log_probs_all = torch.log_softmax(policy.sequence(batch.inputs, reset)[0], dim=-1)
+        old_log_probs_all = torch.log_softmax(policy.policy_sequence(batch.inputs, reset), dim=-1)
     old_log_probs = old_log_probs_all.gather(-1, actions)[..., 0]
 
     def loss_and_kl(_params: Params | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        log_probs_all = torch.log_softmax(policy.sequence(batch.inputs, reset)[0], dim=-1)
+        log_probs_all = torch.log_softmax(policy.policy_sequence(batch.inputs, reset), dim=-1)
         ratio = torch.exp(log_probs_all.gather(-1, actions)[..., 0] - old_log_probs)
         entropy = -(log_probs_all.exp() * log_probs_all).sum(-1).mean()
         kl = (old_log_probs_all.exp() * (old_log_probs_all - log_probs_all)).sum(-1).mean()

@@ -241,6 +241,21 @@ def test_policy_parameters_are_what_pi_depends_on():
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("value_net", VALUE_NETS)
+def test_policy_sequence_is_sequence_logits_without_running_the_value_gru(value_net):
+    env = MDPTrials(2)
+    policy = policy_for(env, value_net=value_net)
+    rng = np.random.default_rng(5)
+    batch = rollout(policy, env, env.draw(6, rng), rng.random((6, env.trial_length)))
+    reset = trial_starts(batch)
+    torch.testing.assert_close(policy.policy_sequence(batch.inputs, reset),
+                               policy.sequence(batch.inputs, reset)[0], rtol=0, atol=0)
+    if value_net == "separate":  # the value GRU is never called
+        policy.value_cell.register_forward_hook(lambda *_: pytest.fail("value GRU ran"))
+        policy.policy_sequence(batch.inputs, reset)
+
+
+@pytest.mark.unit
 def test_trpo_objective_is_the_policy_gradient_with_a_kl_that_starts_at_zero():
     env = MDPTrials(1)
     policy, batch, advantages = trpo_batch(env)
