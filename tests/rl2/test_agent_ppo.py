@@ -29,6 +29,14 @@ def policy_for(env, hidden=16, seed=0, value_net="shared"):
                      value_net).double()
 
 
+def policy_and_trial(env, value_net, n_tasks, seed):
+    """A fresh policy and one trial of it in ``n_tasks`` tasks drawn with ``seed``."""
+    policy = policy_for(env, value_net=value_net)
+    rng = np.random.default_rng(seed)
+    draws = env.draw(n_tasks, rng)
+    return policy, rollout(policy, env, draws, rng.random((n_tasks, env.trial_length)))
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize("value_net", VALUE_NETS)
 @pytest.mark.parametrize("env", [BanditTrials(4, 12), MDPTrials(2)], ids=["bandit", "mdp"])
@@ -70,10 +78,7 @@ def test_hidden_state_carries_over_episode_ends_and_sequence_replays_the_rollout
 @pytest.mark.unit
 @pytest.mark.parametrize("value_net", VALUE_NETS)
 def test_value_loss_reaches_the_policy_gru_only_when_shared(value_net):
-    env = MDPTrials(2)
-    policy = policy_for(env, value_net=value_net)
-    rng = np.random.default_rng(6)
-    trial = rollout(policy, env, env.draw(4, rng), rng.random((4, env.trial_length)))
+    policy, trial = policy_and_trial(MDPTrials(2), value_net, n_tasks=4, seed=6)
     reset = torch.zeros(trial.actions.shape, dtype=torch.bool)
     reset[0] = True
     logits, values = policy.sequence(trial.inputs, reset)
@@ -243,10 +248,7 @@ def test_policy_parameters_are_what_pi_depends_on():
 @pytest.mark.unit
 @pytest.mark.parametrize("value_net", VALUE_NETS)
 def test_policy_sequence_is_sequence_logits_without_running_the_value_gru(value_net):
-    env = MDPTrials(2)
-    policy = policy_for(env, value_net=value_net)
-    rng = np.random.default_rng(5)
-    batch = rollout(policy, env, env.draw(6, rng), rng.random((6, env.trial_length)))
+    policy, batch = policy_and_trial(MDPTrials(2), value_net, n_tasks=6, seed=5)
     reset = trial_starts(batch)
     torch.testing.assert_close(policy.policy_sequence(batch.inputs, reset),
                                policy.sequence(batch.inputs, reset)[0], rtol=0, atol=0)
