@@ -60,27 +60,83 @@ def rl2_inputs(obs: np.ndarray, prev_action: np.ndarray, prev_reward: np.ndarray
 VALUE_NETS: tuple[str, ...] = ("shared", "separate")
 """what the value head reads: the policy's GRU state, or a GRU of its own."""
 
+CELLS: tuple[str, ...] = ("gru", "wn-relu-gru")
+"""the recurrent cell: torch's GRU (tanh candidate state), or the authors' released one
+(:class:`WeightNormGRUCell` with a ReLU candidate)."""
+
+
+class WeightNormGRUCell(nn.Module):
+    """The GRU of the authors' released RL² code, every weight matrix weight-normalised:
+
+        r = σ(x W_xr + b_r + h W_hr),   u = σ(x W_xu + b_u + h W_hu),
+        c = φ(x W_xc + b_c + r ⊙ (h W_hc)),   h' = (1 − u) ⊙ h + u ⊙ c,
+
+    with φ = ReLU there (tanh gives the usual GRU), and each W = g · v / ‖v‖, one gain g per
+    output unit and the norm over that unit's input weights (Salimans & Kingma 2016, eq. 2).
+    At the start g = 1 and b = 0, v_x is uniform and v_h orthogonal, so W_h is orthogonal.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, generator: torch.Generator,
+                 nonlinearity: Callable[[torch.Tensor], torch.Tensor] = torch.relu):
+        super().__init__()
+        self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
+        self.phi = nonlinearity
+        # the three gates' matrices side by side, in the order r, u, c: (inputs, 3 hidden)
+        v_x = torch.rand(input_size, 3 * hidden_size, generator=generator) * 2 - 1
+        q = [torch.linalg.qr(torch.randn(hidden_size, hidden_size, generator=generator))[0]
+             for _ in range(3)]
+        self.v_x = nn.Parameter(v_x)
+        self.v_h = nn.Parameter(torch.cat(q, dim=1))
+        self.g_x = nn.Parameter(torch.ones(3 * hidden_size))
+        self.g_h = nn.Parameter(torch.ones(3 * hidden_size))
+        self.b = nn.Parameter(torch.zeros(3 * hidden_size))
+
+    def weights(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """W_x = g_x · v_x / ‖v_x‖ and W_h = g_h · v_h / ‖v_h‖, each column normalised."""
+        return (self.g_x * self.v_x / self.v_x.norm(dim=0),
+                self.g_h * self.v_h / self.v_h.norm(dim=0))
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        w_x, w_h = self.weights()
+        a_r, a_u, a_c = (x @ w_x + self.b).chunk(3, dim=1)
+        h_r, h_u, h_c = (h @ w_h).chunk(3, dim=1)
+        r = torch.sigmoid(a_r + h_r)
+        u = torch.sigmoid(a_u + h_u)
+        c = self.phi(a_c + r * h_c)
+        return (1 - u) * h + u * c
+
 
 class RL2Policy(nn.Module):
     """GRU (``hidden`` units) with a policy head over its state, and a value head over the same
-    state (``value_net="shared"``) or over a second GRU's (``"separate"``)."""
+    state (``value_net="shared"``) or over a second GRU's (``"separate"``); ``cell`` picks
+    torch's GRU or the authors' weight-normalised ReLU GRU for both."""
 
     def __init__(self, n_obs: int, n_actions: int, hidden: int, generator: torch.Generator,
-                 value_net: str = "shared"):
+                 value_net: str = "shared", cell: str = "gru"):
         super().__init__()
         self.n_obs = check_int("n_obs", n_obs, minimum=1)
         self.n_actions = check_int("n_actions", n_actions, minimum=2)
         self.hidden = check_int("hidden", hidden, minimum=1)
         self.value_net = check_choice("value_net", value_net, VALUE_NETS)
-        self.cell = nn.GRUCell(n_obs + n_actions + 2, hidden)
+        check_choice("cell", cell, CELLS)
+        size = n_obs + n_actions + 2
+
+        def new_cell() -> nn.Module:
+            if cell == "wn-relu-gru":  # initialises itself (gains 1, orthogonal W_h)
+                return WeightNormGRUCell(size, hidden, generator)
+            return nn.GRUCell(size, hidden)
+
+        self.cell = new_cell()
         self.pi = nn.Linear(hidden, n_actions)
         self.v = nn.Linear(hidden, 1)
-        self.value_cell = (nn.GRUCell(n_obs + n_actions + 2, hidden)
-                           if value_net == "separate" else None)
-        with torch.no_grad():
-            for param in self.parameters():  # uniform(−1/√H, 1/√H), as torch, from our stream
-                bound = 1.0 / np.sqrt(hidden)
-                param.copy_(torch.rand(param.shape, generator=generator) * 2 * bound - bound)
+        self.value_cell = new_cell() if value_net == "separate" else None
+        with torch.no_grad():  # uniform(−1/√H, 1/√H), as torch, from our stream
+            bound = 1.0 / np.sqrt(hidden)
+            for module in (self.cell, self.pi, self.v, self.value_cell):
+                if module is None or isinstance(module, WeightNormGRUCell):
+                    continue
+                for param in module.parameters():
+                    param.copy_(torch.rand(param.shape, generator=generator) * 2 * bound - bound)
             self.pi.weight.mul_(0.01)  # a near-uniform initial policy
 
     def policy_parameters(self) -> dict[str, torch.Tensor]:

@@ -21,7 +21,7 @@ import torch
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.meta.maml import Params
 from chapter_code.meta.trpo import trpo_step
-from chapter_code.rl2.agent import VALUE_NETS, RL2Policy, Trajectory, TrialEnv, rollout
+from chapter_code.rl2.agent import CELLS, VALUE_NETS, RL2Policy, Trajectory, TrialEnv, rollout
 from chapter_code.seeding import stream, torch_stream
 
 OUTER_STEPS: tuple[str, ...] = ("ppo", "trpo")
@@ -68,6 +68,9 @@ class PPOConfig:
     value_net: str = "shared"
     """the value head reads the policy's GRU (shared) or a GRU of its own (separate, as in the
     authors' released code)"""
+    cell: str = "gru"
+    """the recurrent cell of the policy (and of a separate value net): torch's GRU, or the
+    authors' released GRU, weight-normalised with a ReLU candidate state (wn-relu-gru)"""
     outer: str = "ppo"
     """the policy update: PPO's clipped surrogate, or TRPO's step within a KL trust region as
     in the paper (needs value_net="separate"; the value GRU is then fitted by Adam alone)"""
@@ -103,6 +106,7 @@ class PPOConfig:
         check_int("tasks_per_batch", self.tasks_per_batch, minimum=2)
         check_int("hidden", self.hidden, minimum=1)
         check_choice("value_net", self.value_net, VALUE_NETS)
+        check_choice("cell", self.cell, CELLS)
         check_choice("outer", self.outer, OUTER_STEPS)
         check_real("max_kl", self.max_kl, low=0.0, low_open=True)
         if self.outer == "trpo" and self.value_net != "separate":
@@ -217,7 +221,7 @@ def train_rl2(env: TrialEnv, config: PPOConfig,
     """Train an RL² policy on ``env``'s task distribution; returns it and the mean total reward
     of each iteration's trials (n_iterations,), measured before that iteration's update."""
     policy = RL2Policy(env.n_obs, env.n_actions, config.hidden,
-                       torch_stream(config.seed, "rl2-init"), config.value_net)
+                       torch_stream(config.seed, "rl2-init"), config.value_net, config.cell)
     if config.outer == "trpo":
         optimizer = torch.optim.Adam(policy.value_parameters(), lr=config.lr)
         update = trpo_update

@@ -7,7 +7,14 @@ import pytest
 import torch
 
 from chapter_code.meta.trpo import flat, hessian_vector_product
-from chapter_code.rl2.agent import VALUE_NETS, RL2Policy, rl2_inputs, rollout, sample_action
+from chapter_code.rl2.agent import (
+    CELLS,
+    VALUE_NETS,
+    RL2Policy,
+    rl2_inputs,
+    rollout,
+    sample_action,
+)
 from chapter_code.rl2.bandits import BanditTrials
 from chapter_code.rl2.ppo import (
     PPOConfig,
@@ -24,9 +31,9 @@ from chapter_code.rl2.reference import reference_rollout
 from chapter_code.rl2.tabular_mdps import HORIZON, MDPTrials
 
 
-def policy_for(env, hidden=16, seed=0, value_net="shared"):
+def policy_for(env, hidden=16, seed=0, value_net="shared", cell="gru"):
     return RL2Policy(env.n_obs, env.n_actions, hidden, torch.Generator().manual_seed(seed),
-                     value_net).double()
+                     value_net, cell).double()
 
 
 def policy_and_trial(env, value_net, n_tasks, seed):
@@ -38,10 +45,11 @@ def policy_and_trial(env, value_net, n_tasks, seed):
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("value_net", VALUE_NETS)
 @pytest.mark.parametrize("env", [BanditTrials(4, 12), MDPTrials(2)], ids=["bandit", "mdp"])
-def test_batched_rollout_equals_the_per_task_loop(env, value_net):
-    policy = policy_for(env, value_net=value_net)
+def test_batched_rollout_equals_the_per_task_loop(env, value_net, cell):
+    policy = policy_for(env, value_net=value_net, cell=cell)
     rng = np.random.default_rng(0)
     draws = env.draw(16, rng)
     uniforms = rng.random((16, env.trial_length))
@@ -158,7 +166,8 @@ def test_clipped_surrogate_clips_the_ratio_on_the_side_the_advantage_favours():
 @pytest.mark.parametrize("options", [
     {"iterations": 40},
     {"outer": "trpo", "value_net": "separate", "iterations": 30, "max_kl": 0.02},
-], ids=["ppo", "trpo"])
+    {"cell": "wn-relu-gru", "iterations": 40},
+], ids=["ppo", "trpo", "ppo-wn-relu-gru"])
 def test_a_short_training_run_beats_random_pulls(options):
     torch.set_num_threads(1)
     env = BanditTrials(2, 10)
