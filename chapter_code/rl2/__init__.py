@@ -4,7 +4,14 @@ Gittins index and the exact Bayes-optimal value), the MDP baselines, and the RLÂ
 trained by PPO (or the paper's TRPO) on whole trials; the paper's Tables 1 and 2 beside our
 saved runs."""
 
-from chapter_code.rl2.agent import RL2Policy, Trajectory, rl2_inputs, rollout, sample_action
+from chapter_code.rl2.agent import (
+    RL2Policy,
+    Trajectory,
+    WeightNormGRUCell,
+    rl2_inputs,
+    rollout,
+    sample_action,
+)
 from chapter_code.rl2.bandit_baselines import (
     BanditPolicy,
     action_probabilities,
@@ -78,5 +85,5 @@ __all__ = [
     "rl2_inputs", "rollout",
     "sample_action", "sample_bandits", "sample_mdps", "saved_run", "table_entry", "thompson_policy",
     "train_rl2", "trpo_objective", "ucb1_bonus", "ucb1_index", "ucb1_policy", "ucrl2_policy",
-    "z_scores",
+    "WeightNormGRUCell", "z_scores",
 ]
