@@ -79,6 +79,7 @@ class WeightNormGRUCell(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, generator: torch.Generator,
                  nonlinearity: Callable[[torch.Tensor], torch.Tensor] = torch.relu):
         super().__init__()
+        check_int("input_size", input_size, minimum=1)
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.phi = nonlinearity
         # the three gates' matrices side by side, in the order r, u, c: (inputs, 3 hidden)

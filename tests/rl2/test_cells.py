@@ -113,3 +113,5 @@ def test_an_unknown_cell_raises_naming_the_argument():
         RL2Policy(3, 2, 4, torch.Generator(), cell="lstm")
     with pytest.raises(ValueError, match="hidden_size"):
         WeightNormGRUCell(3, 0, torch.Generator())
+    with pytest.raises(ValueError, match="input_size"):
+        WeightNormGRUCell(0, 3, torch.Generator())
