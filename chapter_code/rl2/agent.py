@@ -15,7 +15,8 @@ loop is :func:`chapter_code.rl2.reference.reference_rollout`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -91,11 +92,24 @@ class WeightNormGRUCell(nn.Module):
         self.g_x = nn.Parameter(torch.ones(3 * hidden_size))
         self.g_h = nn.Parameter(torch.ones(3 * hidden_size))
         self.b = nn.Parameter(torch.zeros(3 * hidden_size))
+        self._held: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def weights(self) -> tuple[torch.Tensor, torch.Tensor]:
         """W_x = g_x · v_x / ‖v_x‖ and W_h = g_h · v_h / ‖v_h‖, each column normalised."""
+        if self._held is not None:
+            return self._held
         return (self.g_x * self.v_x / self.v_x.norm(dim=0),
                 self.g_h * self.v_h / self.v_h.norm(dim=0))
+
+    @contextmanager
+    def holding_weights(self) -> Iterator[None]:
+        """Normalise the weights once and reuse them for every step inside the block (a whole
+        sequence), instead of once per step; the parameters must not change inside it."""
+        self._held = self.weights()
+        try:
+            yield
+        finally:
+            self._held = None
 
     def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         w_x, w_h = self.weights()
@@ -152,6 +166,16 @@ class RL2Policy(nn.Module):
         policy = set(self.policy_parameters().values())
         return [param for param in self.parameters() if param not in policy]
 
+    @contextmanager
+    def holding_weights(self) -> Iterator[None]:
+        """Inside the block, each weight-normalised GRU normalises its weights once
+        (:meth:`WeightNormGRUCell.holding_weights`): for a whole rollout or replay."""
+        with ExitStack() as stack:
+            for cell in (self.cell, self.value_cell):
+                if isinstance(cell, WeightNormGRUCell):
+                    stack.enter_context(cell.holding_weights())
+            yield
+
     def initial_state(self, n_tasks: int) -> torch.Tensor:
         """h_0 = 0 for ``n_tasks`` trials, (n_tasks, hidden), or (n_tasks, 2 hidden) holding
         [h_0, h^V_0] with a separate value GRU."""
@@ -173,7 +197,8 @@ class RL2Policy(nn.Module):
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits (T, N, A) and values (T, N) along inputs ``x`` (T, N, D), h set to 0 before
         every step where ``reset`` (T, N) is true: the start of a trial, never an episode."""
-        outputs = _unroll(self.step, x, reset, self.initial_state(x.shape[1]))
+        with self.holding_weights():
+            outputs = _unroll(self.step, x, reset, self.initial_state(x.shape[1]))
         return torch.stack([lg for lg, _ in outputs]), torch.stack([v for _, v in outputs])
 
     def policy_sequence(self, x: torch.Tensor, reset: torch.Tensor) -> torch.Tensor:
@@ -184,7 +209,8 @@ class RL2Policy(nn.Module):
             return self.pi(h), h
 
         h_0 = self.initial_state(x.shape[1])[:, :self.hidden]
-        return torch.stack([lg for (lg,) in _unroll(policy_step, x, reset, h_0)])
+        with self.holding_weights():
+            return torch.stack([lg for (lg,) in _unroll(policy_step, x, reset, h_0)])
 
 
 def _unroll(step: Callable[..., tuple[torch.Tensor, ...]], x: torch.Tensor, reset: torch.Tensor,
@@ -236,16 +262,17 @@ def rollout(policy: RL2Policy, env: TrialEnv, draws: dict[str, np.ndarray],
     prev_done = np.zeros(n_tasks)
     h = policy.initial_state(n_tasks)
     record: dict[str, list] = {k: [] for k in Trajectory.__dataclass_fields__}
-    for t in range(env.trial_length):
-        x = rl2_inputs(obs, prev_action, prev_reward, prev_done, env.n_obs, env.n_actions)
-        logits, value, h = policy.step(x, h)
-        actions, log_probs = sample_action(logits, action_uniforms[:, t])
-        state, obs, reward, done = env.transition(draws, t, state, actions)
-        for key, item in (("inputs", x), ("actions", actions), ("log_probs", log_probs),
-                          ("values", value), ("rewards", reward), ("dones", done),
-                          ("hidden", h)):
-            record[key].append(item)
-        prev_action, prev_reward, prev_done = actions, reward, done
+    with policy.holding_weights():
+        for t in range(env.trial_length):
+            x = rl2_inputs(obs, prev_action, prev_reward, prev_done, env.n_obs, env.n_actions)
+            logits, value, h = policy.step(x, h)
+            actions, log_probs = sample_action(logits, action_uniforms[:, t])
+            state, obs, reward, done = env.transition(draws, t, state, actions)
+            for key, item in (("inputs", x), ("actions", actions), ("log_probs", log_probs),
+                              ("values", value), ("rewards", reward), ("dones", done),
+                              ("hidden", h)):
+                record[key].append(item)
+            prev_action, prev_reward, prev_done = actions, reward, done
     return Trajectory(
         inputs=torch.stack(record["inputs"]), actions=np.stack(record["actions"]),
         log_probs=torch.stack(record["log_probs"]), values=torch.stack(record["values"]),

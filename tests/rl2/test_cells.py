@@ -115,3 +115,48 @@ def test_an_unknown_cell_raises_naming_the_argument():
         WeightNormGRUCell(3, 0, torch.Generator())
     with pytest.raises(ValueError, match="input_size"):
         WeightNormGRUCell(0, 3, torch.Generator())
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("value_net", ["shared", "separate"])
+def test_a_sequence_normalises_once_with_the_same_outputs_and_gradients_as_every_step(value_net):
+    """sequence() holds each cell's normalised weights for the whole unroll; unrolling step()
+    alone normalises at every step. Both must give the same logits, values and gradients."""
+    generator = torch.Generator().manual_seed(11)
+    policy = RL2Policy(3, 2, H, generator, value_net=value_net, cell="wn-relu-gru").double()
+    rng = np.random.default_rng(12)
+    x = torch.from_numpy(rng.normal(size=(6, N, 3 + 2 + 2)))
+    reset = torch.from_numpy(rng.random((6, N)) < 0.3)
+    reset[0] = True
+
+    def loss_and_grads(unroll):
+        policy.zero_grad()
+        logits, values = unroll()
+        loss = (logits ** 2).sum() + values.sum()
+        loss.backward()
+        return loss.detach(), [p.grad.clone() for p in policy.parameters()]
+
+    def every_step():
+        h, outputs = policy.initial_state(N), []
+        for t in range(x.shape[0]):
+            h = torch.where(reset[t, :, None], torch.zeros_like(h), h)
+            logits, value, h = policy.step(x[t], h)
+            outputs.append((logits, value))
+        return torch.stack([lg for lg, _ in outputs]), torch.stack([v for _, v in outputs])
+
+    held_loss, held_grads = loss_and_grads(lambda: policy.sequence(x, reset))
+    step_loss, step_grads = loss_and_grads(every_step)
+    torch.testing.assert_close(held_loss, step_loss, rtol=1e-12, atol=1e-12)
+    for held, stepped in zip(held_grads, step_grads, strict=True):
+        torch.testing.assert_close(held, stepped, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.unit
+def test_held_weights_are_released_after_the_block():
+    cell = perturbed_cell(13)
+    with cell.holding_weights():
+        held = cell.weights()
+        assert cell.weights() is held  # the same tensors for every step inside
+    with torch.no_grad():
+        cell.g_x.mul_(2.0)
+    torch.testing.assert_close(cell.weights()[0], 2.0 * held[0].detach())
