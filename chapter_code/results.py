@@ -5,12 +5,19 @@ metrics; arrays go into the NPZ beside it. Notebooks load these instead of re-ru
 experiments. An experiment that defines a ``fingerprint`` (a reduced-size config) also has
 that small run made and stored with the summary, so a test can rerun it with today's code and
 tell a stale summary from a current one (:func:`stale_fingerprint`).
+
+Same seed, same code and same processor give the same numbers; another processor model may
+not, because NumPy and torch choose vector kernels by CPU and kernels of different widths sum
+in different orders (a few training steps can amplify the last bit into a different run). So
+a fingerprint belongs to the processor model that made it (:func:`processor`), and a summary
+may hold fingerprints made on other models by :func:`record_processor_fingerprint`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import platform
 import re
 import subprocess
 from collections.abc import Mapping
@@ -104,23 +111,44 @@ def array_digest(value: np.ndarray) -> dict[str, Any]:
             "norm": float(np.linalg.norm(flat)), "sample": flat[picks].tolist()}
 
 
-def fingerprint(experiment: str | Experiment, config: Any) -> dict[str, Any] | None:
+def processor() -> str:
+    """The processor model this process runs on, e.g. ``"x86_64 GenuineIntel family 6 model
+    106"`` (Linux's /proc/cpuinfo), or the architecture and ``platform.processor()``
+    elsewhere: what, besides the code and the seed, decides a run's float results."""
+    fields: dict[str, str] = {}
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            key, _, value = (part.strip() for part in line.partition(":"))
+            fields.setdefault(key, value)
+    if all(fields.get(key) for key in ("vendor_id", "cpu family", "model")):
+        return (f"{platform.machine()} {fields['vendor_id']} family {fields['cpu family']} "
+                f"model {fields['model']}")
+    return f"{platform.machine()} {platform.processor() or 'unknown'}".strip()
+
+
+def fingerprint(experiment: str | Experiment, config: Any, *, full: bool = False
+                ) -> dict[str, Any] | None:
     """The reduced-size run that stands for a full run of ``experiment`` (an experiment or its
-    name) with ``config``: the config updated by the experiment's ``fingerprint`` overrides,
-    run now with one torch intra-op thread (restored afterwards); returns that config, its
-    metrics and a digest of each array (wall-clock timings left out), and the commit that ran
-    it. ``None`` if the experiment defines no fingerprint. Make it before the full run (as
-    ``chapter-code run --save`` does), so both come from the same loaded code."""
+    name) with ``config``: the config updated by the experiment's ``fingerprint`` overrides
+    (``full``: the config itself, for an experiment that runs in seconds), run now with one
+    torch intra-op thread (restored afterwards); returns that config, its metrics and a digest
+    of each array (wall-clock timings left out), the commit that ran it and the
+    :func:`processor`. ``None`` if the experiment defines no fingerprint and ``full`` is
+    false. Make it before the full run (as ``chapter-code run --save`` does), so both come
+    from the same loaded code."""
     import torch
 
     from chapter_code import experiments
 
     found = experiments.get(experiment) if isinstance(experiment, str) else experiment
-    if found.fingerprint is None:
+    if found.fingerprint is None and not full:
         return None
-    full = jsonable(config)
-    overrides = found.fingerprint(full) if callable(found.fingerprint) else found.fingerprint
-    reduced = {**full, **jsonable(dict(overrides))}
+    full_config = jsonable(config)
+    overrides = ({} if full or found.fingerprint is None else
+                 found.fingerprint(full_config) if callable(found.fingerprint)
+                 else found.fingerprint)
+    reduced = {**full_config, **jsonable(dict(overrides))}
     reduced_config = found.config_type(**config_kwargs(reduced))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # float reductions are ordered by the thread count
@@ -133,6 +161,8 @@ def fingerprint(experiment: str | Experiment, config: Any) -> dict[str, Any] | N
         "metrics": _without_timings(jsonable(output.metrics)),
         "arrays": {k: array_digest(v) for k, v in sorted(output.arrays.items()) if _untimed(k)},
         "git_commit": git_commit(),
+        "processor": processor(),
+        "full": full,
     }
 
 
@@ -145,17 +175,20 @@ def stale_fingerprint(
 ) -> list[str]:
     """Where today's code disagrees with the fingerprint stored in summary ``name``: the
     fingerprint run is made again and every metric and array digest compared to relative
-    tolerance ``rtol``; returns the differing entries (empty: the summary is current). Config
-    options the summary predates are left out of the comparison: they take their defaults.
-    ``ValueError`` if the summary stores no fingerprint."""
+    tolerance ``rtol``; returns the differing entries (empty: the summary is current). The
+    fingerprint compared is the one recorded on this :func:`processor` model if the summary
+    holds one, else the one saved with it. Config options the summary predates are left out of
+    the comparison: they take their defaults. ``ValueError`` if the summary stores no
+    fingerprint."""
     name = _check_name(name)
     folder = Path(directory) if directory is not None else RESULTS_DIR
     payload = json.loads((folder / f"{name}.json").read_text())
-    stored = payload.get("fingerprint")
+    stored = payload.get("processor_fingerprints", {}).get(processor(), payload.get("fingerprint"))
     if stored is None:
         raise ValueError(f"summary {name!r} stores no fingerprint; rerun it with "
                          f"`chapter-code run {payload.get('experiment', name)} --save`")
-    fresh = fingerprint(payload.get("experiment", name), payload["config"])
+    fresh = fingerprint(payload.get("experiment", name), payload["config"],
+                        full=stored.get("full", False))
     if fresh is None:
         return ["the experiment no longer defines a fingerprint"]
     # an option added since the save runs at its default, which the rerun below checks
@@ -166,8 +199,33 @@ def stale_fingerprint(
         old, new = _flat(stored[part], part), _flat(fresh[part], part)
         differences += sorted(set(old) ^ set(new))
         differences += [key for key in sorted(set(old) & set(new))
-                        if not _close(old[key], new[key], rtol)]
+                        if not _close(old[key], new[key], rtol,
+                                      _scale(stored[part], key) if part == "arrays" else 0.0)]
+    made_on = stored.get("processor", "a processor model not recorded")
+    if differences and made_on != fresh["processor"]:
+        differences.append(f"(the fingerprint was made on {made_on}, this is "
+                           f"{fresh['processor']}: if the code is unchanged, see "
+                           f"record_processor_fingerprint)")
     return differences
+
+
+def record_processor_fingerprint(name: str, directory: Path | str | None = None, *,
+                                 full: bool = False) -> dict[str, Any]:
+    """Make summary ``name``'s fingerprint run on this :func:`processor` model and store it in
+    the summary beside the others (``full``: the whole saved config, for an experiment that
+    runs in seconds and defines no reduced size); returns it. Only for code that still passes
+    the summary's fingerprint on the model that made it: the record vouches for nothing else."""
+    name = _check_name(name)
+    folder = Path(directory) if directory is not None else RESULTS_DIR
+    path = folder / f"{name}.json"
+    payload = json.loads(path.read_text())
+    made = fingerprint(payload.get("experiment", name), payload["config"], full=full)
+    if made is None:
+        raise ValueError(f"experiment {payload.get('experiment', name)!r} defines no "
+                         f"fingerprint; pass full=True to fingerprint the whole run")
+    payload.setdefault("processor_fingerprints", {})[made["processor"]] = jsonable(made)
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    return made
 
 
 def _flat(tree: Any, prefix: str) -> dict[str, Any]:
@@ -181,11 +239,26 @@ def _flat(tree: Any, prefix: str) -> dict[str, Any]:
     return {prefix: tree}
 
 
-def _close(a: Any, b: Any, rtol: float) -> bool:
+def _scale(digests: Mapping[str, Any], key: str) -> float:
+    """The scale an entry of an array digest ("arrays/NAME/sample[i]" or ".../sum") is compared
+    at: a sampled entry near zero at the array's root mean square, a sum near zero (a centred
+    array's) at its norm, the size of the summed rounding errors; 0 for other entries."""
+    parts = key.split("/")
+    digest = digests.get(parts[1]) if len(parts) == 3 else None
+    if not isinstance(digest, Mapping) or not digest.get("shape"):
+        return 0.0
+    norm = float(digest["norm"])
+    if parts[2] == "sum":
+        return norm
+    return norm / np.sqrt(np.prod(digest["shape"])) if parts[2].startswith("sample") else 0.0
+
+
+def _close(a: Any, b: Any, rtol: float, scale: float = 0.0) -> bool:
+    """a equals b (not numbers), or |a − b| ≤ rtol · (|b| + scale)."""
     if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, int | float) \
             or not isinstance(b, int | float):
         return bool(a == b)
-    return bool(np.isclose(a, b, rtol=rtol, atol=1e-12, equal_nan=True))
+    return bool(np.isclose(a, b, rtol=rtol, atol=max(1e-12, rtol * scale), equal_nan=True))
 
 
 def save(

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import platform
 
 import numpy as np
 import pytest
@@ -96,10 +97,36 @@ def test_a_saved_run_stores_a_fingerprint_that_detects_a_changed_result(tmp_path
     path.write_text(json.dumps(payload))
     assert sorted(results.stale_fingerprint("tiny-nav", tmp_path)) == [
         "arrays/maml_param_log_std/sum", "metrics/return/maml/mean[1]"]
-    del payload["fingerprint"]
+    # a fingerprint recorded on this processor model is the one compared here
+    recorded = results.record_processor_fingerprint("tiny-nav", tmp_path)
+    assert recorded["processor"] == results.processor()
+    assert results.stale_fingerprint("tiny-nav", tmp_path) == []
+    payload = json.loads(path.read_text())
+    payload["processor_fingerprints"][results.processor()]["metrics"]["oracle_return"] += 1.0
+    path.write_text(json.dumps(payload))
+    stale = results.stale_fingerprint("tiny-nav", tmp_path)
+    assert stale == ["metrics/oracle_return"]
+    del payload["fingerprint"], payload["processor_fingerprints"]
     path.write_text(json.dumps(payload))
     with pytest.raises(ValueError, match="no fingerprint"):
         results.stale_fingerprint("tiny-nav", tmp_path)
+
+
+@pytest.mark.unit
+def test_the_processor_model_names_the_architecture():
+    assert results.processor().startswith(platform.machine())
+
+
+@pytest.mark.unit
+def test_digest_entries_near_zero_are_compared_at_the_arrays_scale():
+    digests = {"h": results.array_digest(np.array([3.0, -4.0, 1e-4, 0.0]))}  # rms 2.5
+    assert results._scale(digests, "arrays/h/sample[2]") == pytest.approx(np.sqrt(25 + 1e-8) / 2)
+    assert results._scale(digests, "arrays/h/sum") == pytest.approx(np.sqrt(25 + 1e-8))
+    assert results._scale(digests, "arrays/h/norm") == 0.0
+    # 1e-4 → 1.1e-4 is a 10% change of the entry but 1e-6 of the array's scale
+    assert results._close(1.1e-4, 1e-4, 1e-5, results._scale(digests, "arrays/h/sample[2]"))
+    assert not results._close(1.1e-4, 1e-4, 1e-5)
+    assert not results._close(2e-4, 1e-4, 1e-5, results._scale(digests, "arrays/h/sample[2]"))
 
 
 @pytest.mark.unit

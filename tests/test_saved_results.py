@@ -12,13 +12,20 @@ from chapter_code import experiments, results
 REGENERATED = ["why-hierarchy", "sinusoid"]
 SAVED = sorted(path.stem for path in results.RESULTS_DIR.glob("*.json"))
 # float reductions in torch may be ordered differently with another thread count: summaries
-# written on one machine match a fresh run to this relative tolerance (float32: ~1e-7 per op)
+# written on one processor model match a fresh run there to this relative tolerance (float32:
+# ~1e-7 per op); other models compare against fingerprints recorded on them
 RTOL = 1e-5
 
 
 @pytest.mark.determinism
 @pytest.mark.parametrize("name", REGENERATED)
 def test_saved_summary_matches_a_fresh_run(name):
+    """Regenerated in full; on a processor model where the saved run's numbers differ in the
+    last bits (amplified by training), a full-size fingerprint recorded there stands in."""
+    payload = json.loads((results.RESULTS_DIR / f"{name}.json").read_text())
+    if results.processor() in payload.get("processor_fingerprints", {}):
+        assert results.stale_fingerprint(name, rtol=RTOL) == []
+        return
     saved = results.load(name)
     output = experiments.run(name, **results.config_kwargs(saved.config))
     fresh = json.loads(json.dumps(results.jsonable(output.metrics)))
