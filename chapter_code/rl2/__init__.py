@@ -45,6 +45,7 @@ from chapter_code.rl2.mdp_baselines import (
 from chapter_code.rl2.paper_tables import (
     BANDIT_COLUMNS,
     BANDIT_LABELS,
+    EVALUATION_OPTIONS,
     MDP_COLUMNS,
     MDP_LABELS,
     PAPER_BANDITS,
@@ -57,6 +58,7 @@ from chapter_code.rl2.paper_tables import (
     mdp_table,
     random_to_greedy,
     rl2_difference,
+    same_evaluation,
     saved_run,
     table_entry,
     z_scores,
@@ -73,7 +75,8 @@ from chapter_code.rl2.reference import reference_rollout
 from chapter_code.rl2.tabular_mdps import MDPBatch, MDPTrials, plan, sample_mdps
 
 __all__ = [
-    "BANDIT_COLUMNS", "BANDIT_LABELS", "BanditPolicy", "BanditTrials", "GittinsTable", "MDPBatch",
+    "BANDIT_COLUMNS", "BANDIT_LABELS", "BanditPolicy", "BanditTrials", "EVALUATION_OPTIONS",
+    "GittinsTable", "MDPBatch",
     "MDPPolicy", "MDPTrials", "MDP_COLUMNS", "MDP_LABELS", "PAPER_BANDITS", "PAPER_MDPS",
     "PPOConfig", "RL2Policy", "SavedRun", "Trajectory", "action_probabilities",
     "argmax_random_ties", "bandit_row", "bandit_table", "bayes_optimal_value", "beb_policy",
@@ -82,7 +85,7 @@ __all__ = [
     "greedy_policy", "mdp_row", "mdp_table", "optimistic_thompson_policy", "optimistic_transition",
     "plan", "play_bandit", "play_mdp", "policy_value", "posterior_mean", "psrl_policy", "pull",
     "random_mdp_policy", "random_policy", "random_to_greedy", "reference_rollout", "rl2_difference",
-    "rl2_inputs", "rollout",
+    "rl2_inputs", "rollout", "same_evaluation",
     "sample_action", "sample_bandits", "sample_mdps", "saved_run", "table_entry", "thompson_policy",
     "train_rl2", "trpo_objective", "ucb1_bonus", "ucb1_index", "ucb1_policy", "ucrl2_policy",
     "WeightNormGRUCell", "z_scores",

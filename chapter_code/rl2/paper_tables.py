@@ -25,6 +25,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+
 from chapter_code import results
 from chapter_code._checks import check_int, check_real
 from chapter_code.stats import z_from_reported
@@ -128,13 +130,54 @@ def saved_run(name: str, directory: Path | str | None = None) -> results.Summary
     return results.load(name, folder) if (folder / f"{name}.json").is_file() else None
 
 
+EVALUATION_OPTIONS: tuple[str, ...] = ("seed", "eval_trials", "arms", "pulls", "episodes", "start")
+"""the options that fix where a saved RL² run was scored: :func:`chapter_code.rl2.ppo.evaluate`
+draws the tasks and the action uniforms from the run's seed, so two runs of one experiment that
+agree on all of these were scored on the same tasks with the same draws."""
+
+
+def same_evaluation(run: object, reference: object) -> bool:
+    """Whether two saved RL² runs were scored on the same tasks with the same action draws: the
+    same experiment, the same :data:`EVALUATION_OPTIONS` (seed and evaluation size required),
+    and both saved their per-task ``totals``. ``ValueError`` if they claim the same bandits but
+    the best arms they saved differ."""
+    return _paired_totals(run, reference) is not None
+
+
+def _paired_totals(run: object, reference: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both runs' per-task totals where :func:`same_evaluation` holds, else ``None``."""
+    ours, theirs = (getattr(r, "config", None) for r in (run, reference))
+    saved = [getattr(r, "arrays", None) for r in (run, reference)]
+    arrays = [found for found in saved if isinstance(found, Mapping) and "totals" in found]
+    if not (isinstance(ours, Mapping) and isinstance(theirs, Mapping) and len(arrays) == 2):
+        return None
+    if not (getattr(run, "experiment", None) == getattr(reference, "experiment", None)
+            and all(key in ours and key in theirs for key in ("seed", "eval_trials"))
+            and all(ours.get(key) == theirs.get(key) for key in EVALUATION_OPTIONS)):
+        return None
+    totals = [np.asarray(found["totals"], dtype=np.float64) for found in arrays]
+    if any(t.shape != (ours["eval_trials"],) for t in totals):
+        return None
+    if all("best_arm" in found for found in arrays) \
+            and not np.array_equal(arrays[0]["best_arm"], arrays[1]["best_arm"]):
+        raise ValueError("run and reference share their evaluation options but saved different "
+                         "best arms: they were not scored on the same bandits")
+    return totals[0], totals[1]
+
+
 def rl2_difference(run: SavedRun, reference: SavedRun) -> tuple[float, float]:
-    """``run``'s RL² score minus ``reference``'s, and the standard error of that difference for
-    two independent runs (fresh evaluation tasks each): √(se² + se_ref²)."""
+    """``run``'s RL² score minus ``reference``'s, and the standard error of that difference.
+    Scored on the same tasks (:func:`same_evaluation`), the runs are paired: the error is that
+    of the mean of the per-task differences d_i, √(Var(d) / N). Otherwise they are independent
+    samples: √(se² + se_ref²)."""
     ours = _check_rl2_run("run", run)
     theirs = _check_rl2_run("reference", reference)
-    return (float(ours["rl2"]) - float(theirs["rl2"]),
-            math.hypot(float(ours["stderr"]), float(theirs["stderr"])))
+    difference = float(ours["rl2"]) - float(theirs["rl2"])
+    paired = _paired_totals(run, reference)
+    if paired is not None:
+        d = paired[0] - paired[1]
+        return difference, float(d.std(ddof=1) / math.sqrt(d.size))
+    return difference, math.hypot(float(ours["stderr"]), float(theirs["stderr"]))
 
 
 def random_to_greedy(score: float, baselines: SavedRun) -> float:

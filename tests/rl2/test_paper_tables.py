@@ -4,6 +4,7 @@ strings and the z formula computed here, on hand-built runs."""
 
 import math
 
+import numpy as np
 import pytest
 
 from chapter_code import results
@@ -12,6 +13,7 @@ from chapter_code.experiments.mdp_baselines import BASELINES as MDP_BASELINES
 from chapter_code.results import Summary
 from chapter_code.rl2 import (
     BANDIT_COLUMNS,
+    EVALUATION_OPTIONS,
     MDP_COLUMNS,
     PAPER_BANDITS,
     PAPER_MDPS,
@@ -23,6 +25,7 @@ from chapter_code.rl2 import (
     mdp_table,
     random_to_greedy,
     rl2_difference,
+    same_evaluation,
     saved_run,
     table_entry,
     z_scores,
@@ -254,6 +257,63 @@ def test_rl2_difference_is_the_gap_with_the_standard_error_of_independent_runs()
     assert rl2_difference(rl2_run(78.9, 0.4), rl2_run(81.9, 0.3)) == (pytest.approx(-3.0), se)
     with pytest.raises(ValueError, match="reference"):
         rl2_difference(rl2_run(1.0, 0.1), fake_run({"rl2": 1.0}))
+
+
+def scored_run(totals, seed=0, arms=5, best_arm=None, experiment="rl2-bandit"):
+    """A saved bandit RL² run holding its per-task totals, as the rl2-bandit experiment saves."""
+    totals = np.asarray(totals, dtype=float)
+    arrays = {"totals": totals} | ({} if best_arm is None else {"best_arm": np.asarray(best_arm)})
+    return Summary(name="fake", version="0", experiment=experiment, arrays=arrays,
+                   config={"seed": seed, "eval_trials": totals.size, "arms": arms, "pulls": 10},
+                   metrics={"rl2": float(totals.mean()),
+                            "stderr": float(totals.std(ddof=1) / math.sqrt(totals.size))})
+
+
+@pytest.mark.unit
+def test_runs_scored_on_the_same_tasks_are_paired_task_by_task():
+    ours, theirs = [7.0, 5.0, 9.0, 4.0], [6.0, 5.0, 7.0, 4.0]
+    diff, se = rl2_difference(scored_run(ours), scored_run(theirs))
+    # d = (1, 0, 2, 0): mean 3/4, sample variance (1/16 + 9/16 + 25/16 + 9/16) / 3 = 11/12
+    assert diff == pytest.approx(0.75)
+    assert se == pytest.approx(math.sqrt(11 / 12 / 4))
+    assert same_evaluation(scored_run(ours), scored_run(theirs))
+    # unpaired, the same totals give the wider √(se² + se_ref²)
+    independent = math.hypot(*(np.std(t, ddof=1) / 2 for t in (ours, theirs)))
+    assert se < independent
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("other", [
+    {"seed": 1}, {"arms": 10}, {"experiment": "rl2-mdp"}])
+def test_runs_scored_on_different_tasks_are_independent(other):
+    ours, theirs = [7.0, 5.0, 9.0, 4.0], [6.0, 5.0, 7.0, 4.0]
+    run, reference = scored_run(ours), scored_run(theirs, **other)
+    assert not same_evaluation(run, reference)
+    assert rl2_difference(run, reference)[1] == pytest.approx(
+        math.hypot(run.metrics["stderr"], reference.metrics["stderr"]))
+
+
+@pytest.mark.unit
+def test_the_same_options_but_different_bandits_raise():
+    with pytest.raises(ValueError, match="best arms"):
+        rl2_difference(scored_run([1.0, 2.0], best_arm=[0, 3]),
+                       scored_run([1.0, 3.0], best_arm=[0, 4]))
+
+
+@pytest.mark.unit
+def test_saved_bandit_runs_with_the_same_evaluation_options_saved_the_same_bandits():
+    """The premise of pairing, checked on the saved runs: runs that share their evaluation
+    options were scored on bandits with the same best arms (the first 500 tasks)."""
+    runs = [results.load(path.stem)
+            for path in sorted(results.RESULTS_DIR.glob("rl2-bandit-k*.json"))]
+    groups: dict[tuple, list] = {}
+    for run in runs:
+        groups.setdefault(tuple(run.config.get(k) for k in EVALUATION_OPTIONS), []).append(run)
+    pairs = [(group[0], run) for group in groups.values() for run in group[1:]]
+    assert len(pairs) > 20
+    for first, run in pairs:
+        assert same_evaluation(first, run)
+        assert np.array_equal(first.arrays["best_arm"], run.arrays["best_arm"])
 
 
 @pytest.mark.unit
