@@ -76,6 +76,11 @@ class PPOConfig:
     in the paper (needs value_net="separate"; the value GRU is then fitted by Adam alone)"""
     max_kl: float = 0.01
     """TRPO's trust region: the largest mean KL(π_old ‖ π) over a batch's steps"""
+    kl_guard: float = 0.0
+    """PPO's guard on the step, as in the authors' released code (0: off): after each pass the
+    batch's mean KL(π_old ‖ π) is measured; the pass kept is the one with the highest surrogate
+    E[ρ Â] among those with KL ≤ kl_guard, or, if every pass overshot, the last pass's step is
+    halved until it fits"""
     lr: float = 3e-3
     """Adam step size (with TRPO: of the value fit only)"""
     gamma: float = 0.99
@@ -109,6 +114,10 @@ class PPOConfig:
         check_choice("cell", self.cell, CELLS)
         check_choice("outer", self.outer, OUTER_STEPS)
         check_real("max_kl", self.max_kl, low=0.0, low_open=True)
+        check_real("kl_guard", self.kl_guard, low=0.0)
+        if self.kl_guard > 0 and self.outer != "ppo":
+            raise ValueError(f"kl_guard must be 0 with outer={self.outer!r} (it guards PPO's "
+                             f"passes; TRPO has max_kl), got {self.kl_guard}")
         if self.outer == "trpo" and self.value_net != "separate":
             raise ValueError("value_net must be 'separate' with outer='trpo' (a TRPO step moves "
                              f"the policy's parameters only), got {self.value_net!r}")
@@ -153,14 +162,74 @@ def minibatches(n_tasks: int, config: PPOConfig, generator: torch.Generator
         yield from torch.tensor_split(order, config.minibatches)
 
 
+class KLGuard:
+    """PPO's guard on the size of an update (``PPOConfig.kl_guard``): holds π_old's
+    distributions over a batch and the parameters each pass starts and ends with, and keeps,
+    of the passes whose mean KL(π_old ‖ π) over the batch's steps is at most ``target``, the one
+    with the highest surrogate E[ρ Â] (ρ = π/π_old of the actions taken); if no pass fits, it
+    moves θ_old + β (θ_last − θ_old) with β = 1/2, 1/4, ... back until one does (θ_old after
+    ten halvings)."""
+
+    def __init__(self, policy: RL2Policy, batch: Trajectory, advantages: torch.Tensor,
+                 target: float):
+        self.policy, self.target, self.advantages = policy, target, advantages
+        self.inputs, self.reset = batch.inputs, trial_starts(batch)
+        self.actions = torch.from_numpy(batch.actions)[..., None]
+        self.start = self._parameters()
+        self.old_log_probs = self._log_probs()
+        self.best: tuple[float, list[torch.Tensor]] | None = None
+
+    def _parameters(self) -> list[torch.Tensor]:
+        return [p.detach().clone() for p in self.policy.parameters()]
+
+    def _load(self, values: list[torch.Tensor]) -> None:
+        with torch.no_grad():
+            for param, value in zip(self.policy.parameters(), values, strict=True):
+                param.copy_(value)
+
+    @torch.no_grad()
+    def _log_probs(self) -> torch.Tensor:
+        return torch.log_softmax(self.policy.sequence(self.inputs, self.reset)[0], dim=-1)
+
+    def measure(self) -> tuple[float, float]:
+        """(mean KL(π_old ‖ π), surrogate E[ρ Â]) at the policy's current parameters."""
+        log_probs = self._log_probs()
+        old = self.old_log_probs
+        kl = (old.exp() * (old - log_probs)).sum(-1).mean()
+        ratio = torch.exp((log_probs - old).gather(-1, self.actions)[..., 0])
+        return float(kl), float((ratio * self.advantages).mean())
+
+    def end_of_pass(self) -> None:
+        """Remember this pass's parameters if they fit and beat every fitting pass so far."""
+        kl, surrogate = self.measure()
+        if kl <= self.target and (self.best is None or surrogate > self.best[0]):
+            self.best = (surrogate, self._parameters())
+
+    def finish(self) -> None:
+        """Load the kept pass, or back off along the last pass's step until it fits."""
+        if self.best is not None:
+            self._load(self.best[1])
+            return
+        last = self._parameters()
+        for halving in range(1, 11):
+            beta = 0.5 ** halving
+            self._load([old + beta * (new - old) for old, new in zip(self.start, last,
+                                                                     strict=True)])
+            if self.measure()[0] <= self.target:
+                return
+        self._load(self.start)
+
+
 def ppo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Trajectory,
                config: PPOConfig, generator: torch.Generator) -> None:
     """``config.epochs`` passes of minibatch PPO over the trials of ``batch``; each minibatch is
-    a set of whole trials, re-run through the GRU from h = 0."""
+    a set of whole trials, re-run through the GRU from h = 0. With ``config.kl_guard`` > 0 a
+    :class:`KLGuard` chooses the parameters kept after the last pass."""
     advantages, returns = advantages_and_returns(batch, config)
     actions = torch.from_numpy(batch.actions)
     reset = trial_starts(batch)
-    for chunk in minibatches(actions.shape[1], config, generator):
+    guard = KLGuard(policy, batch, advantages, config.kl_guard) if config.kl_guard > 0 else None
+    for step, chunk in enumerate(minibatches(actions.shape[1], config, generator), start=1):
         logits, values = policy.sequence(batch.inputs[:, chunk], reset[:, chunk])
         log_probs_all = torch.log_softmax(logits, dim=-1)
         log_probs = log_probs_all.gather(-1, actions[:, chunk, None])[..., 0]
@@ -173,6 +242,10 @@ def ppo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Traje
         loss.backward()
         torch.nn.utils.clip_grad_norm_(policy.parameters(), config.max_grad_norm)
         optimizer.step()
+        if guard is not None and step % config.minibatches == 0:
+            guard.end_of_pass()
+    if guard is not None:
+        guard.finish()
 
 
 def trpo_objective(policy: RL2Policy, batch: Trajectory, advantages: torch.Tensor,
