@@ -64,6 +64,7 @@ from chapter_code.rl2.paper_tables import (
     z_scores,
 )
 from chapter_code.rl2.ppo import (
+    KLGuard,
     PPOConfig,
     clipped_surrogate,
     evaluate,
@@ -76,7 +77,7 @@ from chapter_code.rl2.tabular_mdps import MDPBatch, MDPTrials, plan, sample_mdps
 
 __all__ = [
     "BANDIT_COLUMNS", "BANDIT_LABELS", "BanditPolicy", "BanditTrials", "EVALUATION_OPTIONS",
-    "GittinsTable", "MDPBatch",
+    "GittinsTable", "KLGuard", "MDPBatch",
     "MDPPolicy", "MDPTrials", "MDP_COLUMNS", "MDP_LABELS", "PAPER_BANDITS", "PAPER_MDPS",
     "PPOConfig", "RL2Policy", "SavedRun", "Trajectory", "action_probabilities",
     "argmax_random_ties", "bandit_row", "bandit_table", "bayes_optimal_value", "beb_policy",
