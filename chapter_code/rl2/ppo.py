@@ -168,7 +168,11 @@ class KLGuard:
     of the passes whose mean KL(π_old ‖ π) over the batch's steps is at most ``target``, the one
     with the highest surrogate E[ρ Â] (ρ = π/π_old of the actions taken); if no pass fits, it
     moves θ_old + β (θ_last − θ_old) with β = 1/2, 1/4, ... back until one does (θ_old after
-    ten halvings)."""
+    ten halvings). It follows the authors' released PPO in its rule, not in three details: it
+    measures each pass afresh on the whole batch (theirs averages the values its minibatches
+    saw during the pass), falls back to θ_old where theirs stays at β = 2⁻¹⁰, and holds every
+    parameter, the value head's too (their value function is a separate network it never
+    touches)."""
 
     def __init__(self, policy: RL2Policy, batch: Trajectory, advantages: torch.Tensor,
                  target: float):

@@ -65,6 +65,7 @@ def recorded_passes(lr, epochs, monkeypatch):
                PPOConfig(tasks_per_batch=12, minibatches=3, epochs=epochs, kl_guard=1e9),
                generator)
     monkeypatch.undo()
+    assert len(passes) == epochs  # one record per pass
     return passes
 
 
@@ -103,6 +104,20 @@ def test_when_every_pass_overshoots_the_step_is_halved_until_it_fits(monkeypatch
     beta = float(torch.cat(steps) @ torch.cat(full) / (torch.cat(full) @ torch.cat(full)))
     assert np.log2(beta) == pytest.approx(round(np.log2(beta)), abs=1e-6) and beta < 1
     torch.testing.assert_close(torch.cat(steps), beta * torch.cat(full), rtol=1e-6, atol=1e-9)
+    # and β is the largest halving that fits: twice the step overshoots
+    check._load([old + 2 * beta * (end - old) for old, end in zip(start, last, strict=True)])
+    assert check.measure()[0] > target
+
+
+@pytest.mark.unit
+def test_when_no_halving_fits_the_parameters_stay_where_they_were():
+    policy, optimizer, batch, generator = guarded_setup(lr=0.3)
+    start = parameters(policy)
+    ppo_update(policy, optimizer, batch,
+               PPOConfig(tasks_per_batch=12, minibatches=3, epochs=2, kl_guard=1e-300),
+               generator)
+    for kept, old in zip(parameters(policy), start, strict=True):
+        torch.testing.assert_close(kept, old, rtol=0, atol=0)
 
 
 @pytest.mark.unit
