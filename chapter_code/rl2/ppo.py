@@ -168,15 +168,16 @@ class KLGuard:
     of the passes whose mean KL(π_old ‖ π) over the batch's steps is at most ``target``, the one
     with the highest surrogate E[ρ Â] (ρ = π/π_old of the actions taken); if no pass fits, it
     moves θ_old + β (θ_last − θ_old) with β = 1/2, 1/4, ... back until one does (θ_old after
-    ten halvings). It follows the authors' released PPO in its rule, not in three details: it
+    ten halvings). θ is π's parameters (:meth:`RL2Policy.policy_parameters`): the value head,
+    and a separate value GRU, keep what the last pass taught them, as the authors' separate
+    value network does. It follows the authors' released PPO in its rule, not in two details: it
     measures each pass afresh on the whole batch (theirs averages the values its minibatches
-    saw during the pass), falls back to θ_old where theirs stays at β = 2⁻¹⁰, and holds every
-    parameter, the value head's too (their value function is a separate network it never
-    touches)."""
+    saw during the pass), and falls back to θ_old where theirs stays at β = 2⁻¹⁰."""
 
     def __init__(self, policy: RL2Policy, batch: Trajectory, advantages: torch.Tensor,
                  target: float):
         self.policy, self.target, self.advantages = policy, target, advantages
+        self.held = list(policy.policy_parameters().values())  # π's GRU and head only
         self.inputs, self.reset = batch.inputs, trial_starts(batch)
         self.actions = torch.from_numpy(batch.actions)[..., None]
         self.start = self._parameters()
@@ -184,11 +185,11 @@ class KLGuard:
         self.best: tuple[float, list[torch.Tensor]] | None = None
 
     def _parameters(self) -> list[torch.Tensor]:
-        return [p.detach().clone() for p in self.policy.parameters()]
+        return [p.detach().clone() for p in self.held]
 
     def _load(self, values: list[torch.Tensor]) -> None:
         with torch.no_grad():
-            for param, value in zip(self.policy.parameters(), values, strict=True):
+            for param, value in zip(self.held, values, strict=True):
                 param.copy_(value)
 
     @torch.no_grad()

@@ -12,9 +12,10 @@ from chapter_code.rl2.ppo import KLGuard, PPOConfig, advantages_and_returns, ppo
 ENV = BanditTrials(3, 8)
 
 
-def guarded_setup(lr, seed=0):
+def guarded_setup(lr, seed=0, value_net="shared"):
     """A fresh policy, its optimizer, one batch of 12 trials and a minibatch generator."""
-    policy = RL2Policy(ENV.n_obs, ENV.n_actions, 8, torch.Generator().manual_seed(seed)).double()
+    policy = RL2Policy(ENV.n_obs, ENV.n_actions, 8, torch.Generator().manual_seed(seed),
+                       value_net).double()
     rng = np.random.default_rng(seed)
     batch = rollout(policy, ENV, ENV.draw(12, rng), rng.random((12, ENV.trial_length)))
     return (policy, torch.optim.Adam(policy.parameters(), lr=lr), batch,
@@ -22,7 +23,8 @@ def guarded_setup(lr, seed=0):
 
 
 def parameters(policy):
-    return [p.detach().clone() for p in policy.parameters()]
+    """π's parameters, the ones the guard holds."""
+    return [p.detach().clone() for p in policy.policy_parameters().values()]
 
 
 def softmax(logits):
@@ -110,14 +112,19 @@ def test_when_every_pass_overshoots_the_step_is_halved_until_it_fits(monkeypatch
 
 
 @pytest.mark.unit
-def test_when_no_halving_fits_the_parameters_stay_where_they_were():
-    policy, optimizer, batch, generator = guarded_setup(lr=0.3)
+@pytest.mark.parametrize("value_net", ["shared", "separate"])
+def test_when_no_halving_fits_pi_stays_where_it_was_and_the_value_net_learns(value_net):
+    policy, optimizer, batch, generator = guarded_setup(lr=0.3, value_net=value_net)
     start = parameters(policy)
+    value_start = [p.detach().clone() for p in policy.value_parameters()]
     ppo_update(policy, optimizer, batch,
-               PPOConfig(tasks_per_batch=12, minibatches=3, epochs=2, kl_guard=1e-300),
+               PPOConfig(tasks_per_batch=12, minibatches=3, epochs=2, kl_guard=1e-300,
+                         value_net=value_net),
                generator)
     for kept, old in zip(parameters(policy), start, strict=True):
         torch.testing.assert_close(kept, old, rtol=0, atol=0)
+    assert all(not torch.equal(p, old) for p, old in zip(policy.value_parameters(), value_start,
+                                                         strict=True))
 
 
 @pytest.mark.unit
