@@ -165,6 +165,27 @@ def _paired_totals(run: object, reference: object) -> tuple[np.ndarray, np.ndarr
     return totals[0], totals[1]
 
 
+TRAINING_OPTIONS: tuple[str, ...] = ("seed", "tasks_per_batch", "arms", "pulls", "episodes",
+                                     "start")
+"""the options that fix a run's training tasks and action draws (stream "rl2-train" of the
+seed, ``tasks_per_batch`` tasks per iteration): runs agreeing on them train on the same trials."""
+
+
+def paired_curve_gap(run: results.Summary, reference: results.Summary) -> np.ndarray:
+    """``run``'s training curve minus ``reference``'s over the iterations both made: each
+    iteration's batch holds the same tasks and action draws in both, so the difference is
+    paired. ``ValueError`` unless both come from one experiment and agree on
+    :data:`TRAINING_OPTIONS`."""
+    ours, theirs = run.config, reference.config
+    if not (run.experiment == reference.experiment
+            and all(ours.get(key) == theirs.get(key) for key in TRAINING_OPTIONS)):
+        raise ValueError(f"run and reference must come from one experiment and agree on "
+                         f"{list(TRAINING_OPTIONS)} for their curves to pair")
+    curves = [np.asarray(r.arrays["curve"], dtype=np.float64) for r in (run, reference)]
+    size = min(c.size for c in curves)
+    return curves[0][:size] - curves[1][:size]
+
+
 def rl2_difference(run: SavedRun, reference: SavedRun) -> tuple[float, float]:
     """``run``'s RL² score minus ``reference``'s, and the standard error of that difference.
     Scored on the same tasks (:func:`same_evaluation`), the runs are paired: the error is that

@@ -23,6 +23,7 @@ from chapter_code.rl2 import (
     claim_rows,
     mdp_row,
     mdp_table,
+    paired_curve_gap,
     random_to_greedy,
     rl2_difference,
     same_evaluation,
@@ -323,3 +324,18 @@ def test_random_to_greedy_is_zero_at_random_and_one_at_greedy():
         [0.0, 1.0, 0.25, -0.25]
     with pytest.raises(ValueError, match="greedy"):
         random_to_greedy(110.0, baseline_run(("random",), (100.0,), (1.0,)))
+
+
+@pytest.mark.unit
+def test_paired_curve_gap_subtracts_curves_of_runs_trained_on_the_same_trials():
+    config = {"seed": 0, "tasks_per_batch": 8, "arms": 5, "pulls": 10}
+
+    def trained(curve, **changes):
+        return Summary(name="fake", version="0", experiment="rl2-bandit", metrics={},
+                       config=config | changes, arrays={"curve": np.asarray(curve)})
+
+    gap = paired_curve_gap(trained([1.0, 2.0, 4.0], lr=0.1), trained([1.5, 2.0]))
+    np.testing.assert_array_equal(gap, [-0.5, 0.0])  # over the iterations both made
+    for changes in ({"seed": 1}, {"tasks_per_batch": 16}, {"arms": 10}):
+        with pytest.raises(ValueError, match="pair"):
+            paired_curve_gap(trained([1.0], **changes), trained([1.0]))
