@@ -17,7 +17,7 @@ import torch
 from chapter_code._checks import check_int
 from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.rl2.bandits import BanditTrials, check_bandit_shape
-from chapter_code.rl2.ppo import PPOConfig, evaluate, timed_training
+from chapter_code.rl2.ppo import PPOConfig, evaluate, train_rl2
 
 
 @dataclass(frozen=True)
@@ -62,21 +62,21 @@ def run(config: RL2BanditConfig, progress: ProgressFactory) -> Output:
     """Train RL² on the (k, n) cell and score it on fresh bandits."""
     torch.set_num_threads(1)  # the same float reductions on every machine
     env = BanditTrials(config.arms, config.pulls)
-    policy, curve, seconds = timed_training(env, config, progress)
-    draws, trial = evaluate(policy, env, config.eval_trials, config.seed)
+    training = train_rl2(env, config, progress)
+    draws, trial = evaluate(training.policy, env, config.eval_trials, config.seed)
     totals = trial.rewards.sum(axis=0)
     metrics: dict[str, Any] = {
         "rl2": float(totals.mean()),
         "stderr": float(totals.std(ddof=1) / np.sqrt(config.eval_trials)),
-        "train_seconds": seconds,
+        "train_seconds": training.seconds,
         "env_steps": config.iterations * config.tasks_per_batch * config.pulls,
     }
     return Output(metrics=metrics,
-                  arrays={"curve": curve, "totals": totals,
+                  arrays={**training.record(), "totals": totals,
                           "rank_frequencies": rank_frequencies(draws["means"], trial.actions),
                           "hidden_pcs": hidden_projection(trial.hidden.numpy(), 500),
                           "best_arm": draws["means"][:500].argmax(axis=1)},
-                  objects={"policy": policy, "trajectory": trial})
+                  objects={"policy": training.policy, "trajectory": trial})
 
 
 EXPERIMENT = Experiment(
@@ -84,5 +84,6 @@ EXPERIMENT = Experiment(
     summary="RL² (GRU + PPO) on k-armed Bernoulli bandits, n pulls per trial (Table 1)",
     config_type=RL2BanditConfig,
     run=run,
-    fingerprint={"iterations": 2, "tasks_per_batch": 16, "minibatches": 2, "eval_trials": 20},
+    fingerprint={"iterations": 2, "tasks_per_batch": 16, "minibatches": 2, "eval_trials": 20,
+                 "checkpoint": ""},
 )

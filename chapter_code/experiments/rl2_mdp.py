@@ -16,7 +16,7 @@ import torch
 
 from chapter_code._checks import check_choice, check_int
 from chapter_code.experiments import Experiment, Output, ProgressFactory
-from chapter_code.rl2.ppo import PPOConfig, evaluate, timed_training
+from chapter_code.rl2.ppo import PPOConfig, evaluate, train_rl2
 from chapter_code.rl2.tabular_mdps import HORIZON, START_RULES, MDPTrials
 
 
@@ -44,19 +44,19 @@ def run(config: RL2MDPConfig, progress: ProgressFactory) -> Output:
     """Train RL² on trials of n episodes and score it on fresh MDPs."""
     torch.set_num_threads(1)  # the same float reductions on every machine
     env = MDPTrials(config.episodes, config.start)
-    policy, curve, seconds = timed_training(env, config, progress)
-    _, trial = evaluate(policy, env, config.eval_trials, config.seed)
+    training = train_rl2(env, config, progress)
+    _, trial = evaluate(training.policy, env, config.eval_trials, config.seed)
     totals = trial.rewards.sum(axis=0)
     per_episode = trial.rewards.reshape(config.episodes, HORIZON, -1).sum(axis=1).mean(axis=1)
     metrics: dict[str, Any] = {
         "rl2": float(totals.mean()),
         "stderr": float(totals.std(ddof=1) / np.sqrt(config.eval_trials)),
-        "train_seconds": seconds,
+        "train_seconds": training.seconds,
         "env_steps": config.iterations * config.tasks_per_batch * env.trial_length,
     }
     return Output(metrics=metrics,
-                  arrays={"curve": curve, "totals": totals, "episode_reward": per_episode},
-                  objects={"policy": policy, "trajectory": trial})
+                  arrays={**training.record(), "totals": totals, "episode_reward": per_episode},
+                  objects={"policy": training.policy, "trajectory": trial})
 
 
 EXPERIMENT = Experiment(
@@ -64,5 +64,6 @@ EXPERIMENT = Experiment(
     summary="RL² (GRU + PPO) on random 10-state tabular MDPs, n episodes per trial (Table 2)",
     config_type=RL2MDPConfig,
     run=run,
-    fingerprint={"iterations": 2, "tasks_per_batch": 8, "minibatches": 2, "eval_trials": 10},
+    fingerprint={"iterations": 2, "tasks_per_batch": 8, "minibatches": 2, "eval_trials": 10,
+                 "checkpoint": ""},
 )

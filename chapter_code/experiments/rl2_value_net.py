@@ -22,7 +22,7 @@ from chapter_code.experiments import Experiment, Output, ProgressFactory
 from chapter_code.experiments.rl2_mdp import RL2MDPConfig
 from chapter_code.parallel import map_jobs
 from chapter_code.rl2.agent import VALUE_NETS
-from chapter_code.rl2.ppo import evaluate, timed_training
+from chapter_code.rl2.ppo import evaluate, train_rl2
 from chapter_code.rl2.tabular_mdps import MDPTrials
 from chapter_code.stats import seed_interval
 
@@ -71,9 +71,9 @@ def train_one(config: ValueNetConfig, value_net: str, seed: int) -> tuple[float,
     (mean total reward of a trial, training seconds)."""
     torch.set_num_threads(1)
     env = MDPTrials(config.episodes)
-    policy, _, seconds = timed_training(env, config.run_config(value_net, seed), None)
-    _, trial = evaluate(policy, env, config.eval_trials, config.seed)
-    return float(trial.rewards.sum(axis=0).mean()), seconds
+    training = train_rl2(env, config.run_config(value_net, seed))
+    _, trial = evaluate(training.policy, env, config.eval_trials, config.seed)
+    return float(trial.rewards.sum(axis=0).mean()), training.seconds
 
 
 def run(config: ValueNetConfig, progress: ProgressFactory) -> Output:

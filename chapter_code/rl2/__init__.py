@@ -65,8 +65,11 @@ from chapter_code.rl2.paper_tables import (
     z_scores,
 )
 from chapter_code.rl2.ppo import (
+    GUARD_RECORD,
+    RESUMABLE,
     KLGuard,
     PPOConfig,
+    RL2Training,
     clipped_surrogate,
     evaluate,
     gae,
@@ -78,9 +81,10 @@ from chapter_code.rl2.tabular_mdps import MDPBatch, MDPTrials, plan, sample_mdps
 
 __all__ = [
     "BANDIT_COLUMNS", "BANDIT_LABELS", "BanditPolicy", "BanditTrials", "EVALUATION_OPTIONS",
-    "GittinsTable", "KLGuard", "MDPBatch",
+    "GUARD_RECORD", "GittinsTable", "KLGuard", "MDPBatch",
     "MDPPolicy", "MDPTrials", "MDP_COLUMNS", "MDP_LABELS", "PAPER_BANDITS", "PAPER_MDPS",
-    "PPOConfig", "RL2Policy", "SavedRun", "Trajectory", "action_probabilities",
+    "PPOConfig", "RESUMABLE", "RL2Policy", "RL2Training", "SavedRun", "Trajectory",
+    "action_probabilities",
     "argmax_random_ties", "bandit_row", "bandit_table", "bayes_optimal_value", "beb_policy",
     "claim_rows", "clipped_surrogate", "eps_greedy_mdp_policy", "eps_greedy_policy", "evaluate",
     "extended_value_iteration", "gae", "gittins_policy", "gittins_table", "greedy_mdp_policy",

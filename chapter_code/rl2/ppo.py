@@ -11,9 +11,12 @@ terminal.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,6 +31,13 @@ OUTER_STEPS: tuple[str, ...] = ("ppo", "trpo")
 """the slow learner's policy update: PPO's clipped surrogate, or TRPO's trust-region step."""
 LineSearch = Callable[[Params], tuple[torch.Tensor, torch.Tensor]]
 """(loss, KL) at the policy's current parameters, as TRPO's line search calls it"""
+GUARD_RECORD: tuple[str, ...] = ("kl", "kept_pass", "beta")
+"""the columns of a guarded run's record, one row per iteration: the batch's mean
+KL(π_old ‖ π) at the parameters kept, the pass kept (1 to ``epochs``; 0 when none fitted), and
+the fraction β of the last pass's step kept (1 for a kept pass, 2⁻ʲ after j halvings, 0 for
+θ_old)"""
+RESUMABLE: tuple[str, ...] = ("iterations", "checkpoint", "checkpoint_every")
+"""the options a run resumed from a checkpoint may change; every other one must match"""
 
 
 def gae(rewards: torch.Tensor, values: torch.Tensor, gamma: float, lam: float
@@ -105,6 +115,12 @@ class PPOConfig:
     clipped gradient when trial returns are large"""
     seed: int = 0
     """seed of the initial weights, the training tasks and the action draws"""
+    checkpoint: str = ""
+    """a file the training state is saved to every ``checkpoint_every`` iterations and at the
+    end, and resumed from when it exists ("": none); resuming gives the numbers of an
+    uninterrupted run, and ``iterations`` may be raised to continue a finished one"""
+    checkpoint_every: int = 10
+    """iterations between two saves of the checkpoint"""
 
     def __post_init__(self) -> None:
         check_int("iterations", self.iterations, minimum=0)
@@ -135,6 +151,9 @@ class PPOConfig:
         check_real("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
         check_real("reward_scale", self.reward_scale, low=0.0, low_open=True)
         check_int("seed", self.seed, minimum=0)
+        if not isinstance(self.checkpoint, str):
+            raise TypeError(f"checkpoint must be a path (str), got {self.checkpoint!r}")
+        check_int("checkpoint_every", self.checkpoint_every, minimum=1)
 
 
 def advantages_and_returns(batch: Trajectory, config: PPOConfig
@@ -182,7 +201,8 @@ class KLGuard:
         self.actions = torch.from_numpy(batch.actions)[..., None]
         self.start = self._parameters()
         self.old_log_probs = self._log_probs()
-        self.best: tuple[float, list[torch.Tensor]] | None = None
+        self.passes = 0
+        self.best: tuple[float, int, float, list[torch.Tensor]] | None = None
 
     def _parameters(self) -> list[torch.Tensor]:
         return [p.detach().clone() for p in self.held]
@@ -206,30 +226,37 @@ class KLGuard:
 
     def end_of_pass(self) -> None:
         """Remember this pass's parameters if they fit and beat every fitting pass so far."""
+        self.passes += 1
         kl, surrogate = self.measure()
         if kl <= self.target and (self.best is None or surrogate > self.best[0]):
-            self.best = (surrogate, self._parameters())
+            self.best = (surrogate, self.passes, kl, self._parameters())
 
-    def finish(self) -> None:
-        """Load the kept pass, or back off along the last pass's step until it fits."""
+    def finish(self) -> tuple[float, int, float]:
+        """Load the kept pass, or back off along the last pass's step until it fits; returns
+        the choice as a row of :data:`GUARD_RECORD`."""
         if self.best is not None:
-            self._load(self.best[1])
-            return
+            _, kept_pass, kl, values = self.best
+            self._load(values)
+            return kl, kept_pass, 1.0
         last = self._parameters()
         for halving in range(1, 11):
             beta = 0.5 ** halving
             self._load([old + beta * (new - old) for old, new in zip(self.start, last,
                                                                      strict=True)])
-            if self.measure()[0] <= self.target:
-                return
+            kl = self.measure()[0]
+            if kl <= self.target:
+                return kl, 0, beta
         self._load(self.start)
+        return 0.0, 0, 0.0
 
 
 def ppo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Trajectory,
-               config: PPOConfig, generator: torch.Generator) -> None:
+               config: PPOConfig, generator: torch.Generator
+               ) -> tuple[float, int, float] | None:
     """``config.epochs`` passes of minibatch PPO over the trials of ``batch``; each minibatch is
     a set of whole trials, re-run through the GRU from h = 0. With ``config.kl_guard`` > 0 a
-    :class:`KLGuard` chooses the parameters kept after the last pass."""
+    :class:`KLGuard` chooses the parameters kept after the last pass, and its choice (a row of
+    :data:`GUARD_RECORD`) is returned; ``None`` without a guard."""
     advantages, returns = advantages_and_returns(batch, config)
     actions = torch.from_numpy(batch.actions)
     reset = trial_starts(batch)
@@ -249,8 +276,7 @@ def ppo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Traje
         optimizer.step()
         if guard is not None and step % config.minibatches == 0:
             guard.end_of_pass()
-    if guard is not None:
-        guard.finish()
+    return guard.finish() if guard is not None else None
 
 
 def trpo_objective(policy: RL2Policy, batch: Trajectory, advantages: torch.Tensor,
@@ -294,29 +320,136 @@ def trpo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Traj
         optimizer.step()
 
 
+class RL2Training:
+    """One RL² training run as state advanced an iteration at a time: the policy, its optimizer,
+    the generators of the training tasks, action draws and minibatches, the curve so far (the
+    mean total reward of each iteration's trials, measured before that iteration's update), the
+    KL guard's record, and the wall-clock seconds spent. :meth:`state_dict` holds all of it, so a
+    run stopped and resumed from a checkpoint produces the numbers of an uninterrupted one."""
+
+    def __init__(self, env: TrialEnv, config: PPOConfig):
+        self.env, self.config = env, config
+        self.policy = RL2Policy(env.n_obs, env.n_actions, config.hidden,
+                                torch_stream(config.seed, "rl2-init"), config.value_net,
+                                config.cell)
+        trainable = (self.policy.value_parameters() if config.outer == "trpo"
+                     else self.policy.parameters())
+        self.optimizer = torch.optim.Adam(trainable, lr=config.lr)
+        self.rng = stream(config.seed, "rl2-train")
+        self.generator = torch_stream(config.seed, "rl2-minibatches")
+        self.rewards: list[float] = []
+        self.guard_rows: list[tuple[float, int, float]] = []
+        self.seconds = 0.0
+
+    @property
+    def iteration(self) -> int:
+        """Iterations done so far."""
+        return len(self.rewards)
+
+    @property
+    def curve(self) -> np.ndarray:
+        """The mean total reward of each iteration's trials, (iterations done,)."""
+        return np.array(self.rewards, dtype=float)
+
+    @property
+    def guard_record(self) -> np.ndarray:
+        """The KL guard's choice at each iteration, (iterations done, 3), columns
+        :data:`GUARD_RECORD`; no rows without a guard."""
+        return np.array(self.guard_rows, dtype=float).reshape(-1, len(GUARD_RECORD))
+
+    def record(self) -> dict[str, np.ndarray]:
+        """The arrays a saved run keeps of its training: the ``curve``, and with a KL guard its
+        record as ``guard``."""
+        return {"curve": self.curve, **({"guard": self.guard_record}
+                                        if self.config.kl_guard > 0 else {})}
+
+    def step(self) -> None:
+        """One iteration: a trial in each of ``tasks_per_batch`` fresh tasks, then the update."""
+        start = time.perf_counter()
+        config, env = self.config, self.env
+        draws = env.draw(config.tasks_per_batch, self.rng)
+        batch = rollout(self.policy, env, draws,
+                        self.rng.random((config.tasks_per_batch, env.trial_length)))
+        self.rewards.append(float(batch.rewards.sum(axis=0).mean()))
+        update = trpo_update if config.outer == "trpo" else ppo_update
+        choice = update(self.policy, self.optimizer, batch, config, self.generator)
+        if choice is not None:
+            self.guard_rows.append(choice)
+        self.seconds += time.perf_counter() - start
+
+    def _identity(self) -> dict[str, Any]:
+        """What a checkpoint must agree on to be resumed: the options outside
+        :data:`RESUMABLE` and the environment's kind and sizes."""
+        options = {k: v for k, v in asdict(self.config).items() if k not in RESUMABLE}
+        env = {"kind": type(self.env).__name__, "n_obs": self.env.n_obs,
+               "n_actions": self.env.n_actions, "trial_length": self.env.trial_length}
+        return {"options": options, "env": env}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the next iteration depends on, and the record so far."""
+        return {"identity": self._identity(), "policy": self.policy.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "rng": self.rng.bit_generator.state, "generator": self.generator.get_state(),
+                "rewards": list(self.rewards), "guard_rows": list(self.guard_rows),
+                "seconds": self.seconds}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from ``state``; ``ValueError`` naming the first option (or environment
+        size) that differs from this run's, or if it holds more iterations than
+        ``config.iterations``."""
+        saved, mine = state["identity"], self._identity()
+        for part, label in (("options", "option"), ("env", "environment")):
+            for key in sorted(set(saved[part]) | set(mine[part])):
+                if saved[part].get(key) != mine[part].get(key):
+                    raise ValueError(f"the checkpoint was made with {label} {key}="
+                                     f"{saved[part].get(key)!r}, this run has "
+                                     f"{mine[part].get(key)!r}")
+        if len(state["rewards"]) > self.config.iterations:
+            raise ValueError(f"iterations must be at least the checkpoint's "
+                             f"{len(state['rewards'])}, got {self.config.iterations}")
+        self.policy.load_state_dict(state["policy"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        self.generator.set_state(state["generator"])
+        self.rewards = list(state["rewards"])
+        self.guard_rows = [tuple(row) for row in state["guard_rows"]]
+        self.seconds = float(state["seconds"])
+
+    def save(self, path: Path | str) -> None:
+        """Write :meth:`state_dict` to ``path``, replacing it only once the file is whole."""
+        path = Path(path)
+        partial = path.with_name(path.name + ".partial")
+        torch.save(self.state_dict(), partial)
+        os.replace(partial, path)
+
+    def load(self, path: Path | str) -> None:
+        """Continue from the checkpoint at ``path`` (:meth:`load_state_dict`)."""
+        self.load_state_dict(torch.load(path))
+
+    def run(self, progress: Callable[..., object] | None = None) -> None:
+        """Iterate up to ``config.iterations``, saving to ``config.checkpoint`` (if set) every
+        ``config.checkpoint_every`` iterations and at the end."""
+        config = self.config
+        steps = range(self.iteration, config.iterations)
+        for _ in (progress(steps, desc=f"{config.outer.upper()} iterations",  # type: ignore
+                           initial=self.iteration, total=config.iterations)
+                  if progress else steps):
+            self.step()
+            if config.checkpoint and (self.iteration % config.checkpoint_every == 0
+                                      or self.iteration == config.iterations):
+                self.save(config.checkpoint)
+
+
 def train_rl2(env: TrialEnv, config: PPOConfig,
-              progress: Callable[..., object] | None = None) -> tuple[RL2Policy, np.ndarray]:
-    """Train an RL² policy on ``env``'s task distribution; returns it and the mean total reward
-    of each iteration's trials (n_iterations,), measured before that iteration's update."""
-    policy = RL2Policy(env.n_obs, env.n_actions, config.hidden,
-                       torch_stream(config.seed, "rl2-init"), config.value_net, config.cell)
-    if config.outer == "trpo":
-        optimizer = torch.optim.Adam(policy.value_parameters(), lr=config.lr)
-        update = trpo_update
-    else:
-        optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
-        update = ppo_update
-    rng = stream(config.seed, "rl2-train")
-    generator = torch_stream(config.seed, "rl2-minibatches")
-    curve = np.empty(config.iterations)
-    steps = range(config.iterations)
-    for i in (progress(steps, desc=f"{config.outer.upper()} iterations") if progress else steps):  # type: ignore
-        draws = env.draw(config.tasks_per_batch, rng)
-        batch = rollout(policy, env, draws, rng.random((config.tasks_per_batch,
-                                                        env.trial_length)))
-        curve[i] = batch.rewards.sum(axis=0).mean()
-        update(policy, optimizer, batch, config, generator)
-    return policy, curve
+              progress: Callable[..., object] | None = None) -> RL2Training:
+    """Train an RL² policy on ``env``'s task distribution, from ``config.checkpoint`` if that
+    file exists; returns the finished :class:`RL2Training` (its ``policy``, ``curve``,
+    ``guard_record`` and ``seconds``)."""
+    training = RL2Training(env, config)
+    if config.checkpoint and Path(config.checkpoint).exists():
+        training.load(config.checkpoint)
+    training.run(progress)
+    return training
 
 
 def evaluate(policy: RL2Policy, env: TrialEnv, n_tasks: int, seed: int,
@@ -327,11 +460,3 @@ def evaluate(policy: RL2Policy, env: TrialEnv, n_tasks: int, seed: int,
     rng = stream(seed, name)
     draws = env.draw(n_tasks, rng)
     return draws, rollout(policy, env, draws, rng.random((n_tasks, env.trial_length)))
-
-
-def timed_training(env: TrialEnv, config: PPOConfig, progress: Callable[..., object] | None
-                   ) -> tuple[RL2Policy, np.ndarray, float]:
-    """:func:`train_rl2` and its wall-clock seconds."""
-    start = time.perf_counter()
-    policy, curve = train_rl2(env, config, progress)
-    return policy, curve, time.perf_counter() - start

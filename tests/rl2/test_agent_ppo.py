@@ -172,8 +172,7 @@ def test_a_short_training_run_beats_random_pulls(options):
     torch.set_num_threads(1)
     env = BanditTrials(2, 10)
     config = PPOConfig(tasks_per_batch=64, hidden=16, lr=1e-2, minibatches=2, **options)
-    policy, _ = train_rl2(env, config)
-    _, trial = evaluate(policy, env, 2000, seed=5)
+    _, trial = evaluate(train_rl2(env, config).policy, env, 2000, seed=5)
     totals = trial.rewards.sum(axis=0)
     assert totals.mean() - 5.0 > 4 * totals.std() / np.sqrt(totals.size)  # random earns n/2
 
@@ -183,7 +182,7 @@ def test_same_seed_same_training_curve():
     torch.set_num_threads(1)
     env = BanditTrials(3, 5)
     config = PPOConfig(iterations=3, tasks_per_batch=8, hidden=8, minibatches=2)
-    np.testing.assert_array_equal(train_rl2(env, config)[1], train_rl2(env, config)[1])
+    np.testing.assert_array_equal(train_rl2(env, config).curve, train_rl2(env, config).curve)
 
 
 @pytest.mark.unit

@@ -1,5 +1,5 @@
 """PPO's KL guard (PPOConfig.kl_guard): its KL and surrogate against NumPy, the pass it keeps
-among recorded passes, and the back-off when every pass overshoots."""
+among recorded passes, the back-off when every pass overshoots, and the record of each choice."""
 
 import numpy as np
 import pytest
@@ -76,15 +76,17 @@ def test_the_guard_keeps_the_best_surrogate_among_the_passes_that_fit(monkeypatc
     passes = recorded_passes(lr=0.03, epochs=6, monkeypatch=monkeypatch)
     kls = sorted(kl for _, kl, _ in passes)
     target = (kls[2] + kls[3]) / 2  # some passes fit, some overshoot
-    fitting = [(surrogate, params) for params, kl, surrogate in passes if kl <= target]
+    fitting = [(surrogate, index, kl, params)
+               for index, (params, kl, surrogate) in enumerate(passes, start=1) if kl <= target]
     assert 0 < len(fitting) < len(passes)
-    expected = max(fitting, key=lambda item: item[0])[1]
+    _, index, kl, expected = max(fitting, key=lambda item: item[0])
     policy, optimizer, batch, generator = guarded_setup(lr=0.03)
-    ppo_update(policy, optimizer, batch,
-               PPOConfig(tasks_per_batch=12, minibatches=3, epochs=6, kl_guard=target),
-               generator)
+    choice = ppo_update(policy, optimizer, batch,
+                        PPOConfig(tasks_per_batch=12, minibatches=3, epochs=6, kl_guard=target),
+                        generator)
     for kept, wanted in zip(parameters(policy), expected, strict=True):
         torch.testing.assert_close(kept, wanted, rtol=0, atol=0)
+    assert choice == (pytest.approx(kl, rel=1e-12), index, 1.0)  # (KL, pass kept, β)
 
 
 @pytest.mark.unit
@@ -95,16 +97,18 @@ def test_when_every_pass_overshoots_the_step_is_halved_until_it_fits(monkeypatch
     start = parameters(policy)
     config = PPOConfig(tasks_per_batch=12, minibatches=3, epochs=2, kl_guard=target)
     advantages, _ = advantages_and_returns(batch, config)
-    ppo_update(policy, optimizer, batch, config, generator)
+    choice = ppo_update(policy, optimizer, batch, config, generator)
     check = KLGuard(guarded_setup(lr=0.3)[0], batch, advantages, target)  # π_old's copy
     check._load(parameters(policy))  # measure the kept parameters against the batch's π_old
     assert 0 < check.measure()[0] <= target
+    assert choice is not None and choice[:2] == (pytest.approx(check.measure()[0]), 0)
     # the kept parameters lie on the segment from θ_old to the last pass, at β = 2^-j
     last = passes[-1][0]
     steps = [(kept - old).flatten() for kept, old in zip(parameters(policy), start, strict=True)]
     full = [(end - old).flatten() for end, old in zip(last, start, strict=True)]
     beta = float(torch.cat(steps) @ torch.cat(full) / (torch.cat(full) @ torch.cat(full)))
     assert np.log2(beta) == pytest.approx(round(np.log2(beta)), abs=1e-6) and beta < 1
+    assert choice[2] == 2.0 ** round(np.log2(beta))  # the record names the same β
     torch.testing.assert_close(torch.cat(steps), beta * torch.cat(full), rtol=1e-6, atol=1e-9)
     # and β is the largest halving that fits: twice the step overshoots
     check._load([old + 2 * beta * (end - old) for old, end in zip(start, last, strict=True)])
@@ -117,10 +121,11 @@ def test_when_no_halving_fits_pi_stays_where_it_was_and_the_value_net_learns(val
     policy, optimizer, batch, generator = guarded_setup(lr=0.3, value_net=value_net)
     start = parameters(policy)
     value_start = [p.detach().clone() for p in policy.value_parameters()]
-    ppo_update(policy, optimizer, batch,
-               PPOConfig(tasks_per_batch=12, minibatches=3, epochs=2, kl_guard=1e-300,
-                         value_net=value_net),
-               generator)
+    choice = ppo_update(policy, optimizer, batch,
+                        PPOConfig(tasks_per_batch=12, minibatches=3, epochs=2, kl_guard=1e-300,
+                                  value_net=value_net),
+                        generator)
+    assert choice == (0.0, 0, 0.0)  # no pass kept, β = 0: θ_old
     for kept, old in zip(parameters(policy), start, strict=True):
         torch.testing.assert_close(kept, old, rtol=0, atol=0)
     assert all(not torch.equal(p, old) for p, old in zip(policy.value_parameters(), value_start,
@@ -133,3 +138,10 @@ def test_the_guard_option_is_checked():
         PPOConfig(kl_guard=-0.1)
     with pytest.raises(ValueError, match="kl_guard"):
         PPOConfig(kl_guard=0.01, outer="trpo", value_net="separate")
+
+
+@pytest.mark.unit
+def test_an_unguarded_update_records_nothing():
+    policy, optimizer, batch, generator = guarded_setup(lr=0.03)
+    assert ppo_update(policy, optimizer, batch, PPOConfig(tasks_per_batch=12, minibatches=3),
+                      generator) is None

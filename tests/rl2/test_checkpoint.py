@@ -1,0 +1,115 @@
+"""RL² training saved to a checkpoint and resumed (PPOConfig.checkpoint): a resumed run gives the
+numbers of an uninterrupted one, whatever the update; a checkpoint made with other options or
+another environment is refused; a fingerprint run never touches the full run's checkpoint."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from chapter_code import experiments, results
+from chapter_code.rl2.bandits import BanditTrials
+from chapter_code.rl2.ppo import GUARD_RECORD, PPOConfig, RL2Training, train_rl2
+
+ENV = BanditTrials(3, 6)
+UPDATES = {
+    "ppo": {},
+    "ppo-kl-guard": {"kl_guard": 0.002, "lr": 0.02},
+    "trpo": {"outer": "trpo", "value_net": "separate"},
+    "ppo-wn-relu-gru": {"cell": "wn-relu-gru"},
+}
+
+
+def small(**options):
+    return PPOConfig(**{"iterations": 5, "tasks_per_batch": 8, "hidden": 8, "minibatches": 2,
+                        **options})
+
+
+def assert_same_run(resumed: RL2Training, whole: RL2Training):
+    np.testing.assert_array_equal(resumed.curve, whole.curve)
+    np.testing.assert_array_equal(resumed.guard_record, whole.guard_record)
+    for (name, a), b in zip(resumed.policy.state_dict().items(),
+                            whole.policy.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    assert resumed.rng.bit_generator.state == whole.rng.bit_generator.state
+
+
+@pytest.mark.determinism
+@pytest.mark.parametrize("update", UPDATES.values(), ids=UPDATES.keys())
+def test_a_run_resumed_from_its_checkpoint_equals_the_uninterrupted_run(tmp_path, update):
+    torch.set_num_threads(1)
+    whole = train_rl2(ENV, small(**update))
+    path = str(tmp_path / "run.pt")
+    first = train_rl2(ENV, small(iterations=2, checkpoint=path, **update))
+    assert first.iteration == 2
+    resumed = train_rl2(ENV, small(checkpoint=path, **update))  # raised to 5 iterations
+    assert_same_run(resumed, whole)
+    assert resumed.seconds > first.seconds  # the time spent before the stop is kept
+    if update.get("kl_guard"):
+        assert resumed.guard_record.shape == (5, len(GUARD_RECORD))
+    else:
+        assert resumed.guard_record.shape == (0, len(GUARD_RECORD))
+
+
+@pytest.mark.determinism
+def test_a_run_killed_between_checkpoints_resumes_from_the_last_one(tmp_path, monkeypatch):
+    torch.set_num_threads(1)
+    whole = train_rl2(ENV, small())
+    path = tmp_path / "run.pt"
+    config = small(checkpoint=str(path), checkpoint_every=2)
+    original = RL2Training.step
+
+    def dies_in_the_fourth(self):
+        if self.iteration == 3:
+            raise KeyboardInterrupt
+        original(self)
+
+    monkeypatch.setattr(RL2Training, "step", dies_in_the_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        train_rl2(ENV, config)
+    monkeypatch.undo()
+    saved = RL2Training(ENV, config)
+    saved.load(path)
+    assert saved.iteration == 2  # saved after iteration 2; iteration 3 was lost
+    assert not path.with_name(path.name + ".partial").exists()
+    assert_same_run(train_rl2(ENV, config), whole)
+
+
+@pytest.mark.unit
+def test_a_checkpoint_of_another_run_is_refused(tmp_path):
+    path = str(tmp_path / "run.pt")
+    train_rl2(ENV, small(iterations=2, checkpoint=path))
+    with pytest.raises(ValueError, match="option lr=0.003, this run has 0.001"):
+        train_rl2(ENV, small(checkpoint=path, lr=1e-3))
+    with pytest.raises(ValueError, match="environment n_actions=3, this run has 4"):
+        train_rl2(BanditTrials(4, 6), small(checkpoint=path))
+    with pytest.raises(ValueError, match="iterations must be at least the checkpoint's 2"):
+        train_rl2(ENV, small(iterations=1, checkpoint=path))
+
+
+@pytest.mark.unit
+def test_the_checkpoint_options_are_checked():
+    with pytest.raises(ValueError, match="checkpoint_every"):
+        PPOConfig(checkpoint_every=0)
+    with pytest.raises(TypeError, match="checkpoint"):
+        PPOConfig(checkpoint=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.determinism
+@pytest.mark.parametrize("name", ["rl2-bandit", "rl2-mdp"])
+def test_an_experiment_with_a_checkpoint_saves_the_same_numbers(tmp_path, name):
+    path = tmp_path / "run.pt"
+    sizes = dict(experiments.get(name).fingerprint, kl_guard=0.01)
+    plain = experiments.run(name, **sizes)
+    checkpointed = experiments.run(name, **{**sizes, "checkpoint": str(path)})
+    assert path.exists()
+    assert plain.arrays.keys() == checkpointed.arrays.keys() >= {"curve", "guard"}
+    for key, array in plain.arrays.items():
+        np.testing.assert_array_equal(checkpointed.arrays[key], array, err_msg=key)
+    assert plain.metrics["rl2"] == checkpointed.metrics["rl2"]
+    # the reduced run standing for a saved one never reads or writes its checkpoint
+    path.unlink()
+    config = replace(experiments.get(name).config_type(**sizes), checkpoint=str(path))
+    results.fingerprint(name, config)
+    assert not path.exists()
