@@ -148,7 +148,8 @@ def fingerprint(experiment: str | Experiment, config: Any, *, full: bool = False
     overrides = ({} if full or found.fingerprint is None else
                  found.fingerprint(full_config) if callable(found.fingerprint)
                  else found.fingerprint)
-    reduced = {**full_config, **jsonable(dict(overrides))}
+    reduced = {k: v for k, v in {**full_config, **jsonable(dict(overrides))}.items()
+               if k not in bookkeeping(found.config_type)}  # e.g. never the run's checkpoint
     reduced_config = found.config_type(**config_kwargs(reduced))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # float reductions are ordered by the thread count
@@ -170,6 +171,14 @@ def _silent(iterable: Any = None, **kwargs: Any) -> Any:
     return iterable
 
 
+def _summary_file(name: str, directory: Path | str | None) -> tuple[Path, dict[str, Any]]:
+    """The JSON file of summary ``name`` in ``directory`` (default ``results/``) and its
+    contents."""
+    folder = Path(directory) if directory is not None else RESULTS_DIR
+    path = folder / f"{_check_name(name)}.json"
+    return path, json.loads(path.read_text())
+
+
 def stale_fingerprint(
     name: str, directory: Path | str | None = None, *, rtol: float = 1e-5
 ) -> list[str]:
@@ -180,9 +189,7 @@ def stale_fingerprint(
     holds one, else the one saved with it. Config options the summary predates are left out of
     the comparison: they take their defaults. ``ValueError`` if the summary stores no
     fingerprint."""
-    name = _check_name(name)
-    folder = Path(directory) if directory is not None else RESULTS_DIR
-    payload = json.loads((folder / f"{name}.json").read_text())
+    _, payload = _summary_file(name, directory)
     stored = payload.get("processor_fingerprints", {}).get(processor(), payload.get("fingerprint"))
     if stored is None:
         raise ValueError(f"summary {name!r} stores no fingerprint; rerun it with "
@@ -215,10 +222,7 @@ def record_processor_fingerprint(name: str, directory: Path | str | None = None,
     the summary beside the others (``full``: the whole saved config, for an experiment that
     runs in seconds and defines no reduced size); returns it. Only for code that still passes
     the summary's fingerprint on the model that made it: the record vouches for nothing else."""
-    name = _check_name(name)
-    folder = Path(directory) if directory is not None else RESULTS_DIR
-    path = folder / f"{name}.json"
-    payload = json.loads(path.read_text())
+    path, payload = _summary_file(name, directory)
     made = fingerprint(payload.get("experiment", name), payload["config"], full=full)
     if made is None:
         raise ValueError(f"experiment {payload.get('experiment', name)!r} defines no "
@@ -313,17 +317,25 @@ def load(name: str, directory: Path | str | None = None) -> Summary:
                    experiment=payload.get("experiment", payload["name"]))
 
 
+def bookkeeping(config_type: type) -> tuple[str, ...]:
+    """The options of a config class that change how a run is carried out, never its numbers
+    (its ``BOOKKEEPING`` class attribute, e.g. a checkpoint file): a fingerprint run takes their
+    defaults, and :func:`changed_options` leaves them out."""
+    return tuple(getattr(config_type, "BOOKKEEPING", ()))
+
+
 def changed_options(run: Summary, reference: Summary) -> set[str]:
-    """The options whose values differ between two saved runs of one experiment. An option
-    missing from a run's config (the run predates it) counts at the option's default, the
-    value that reproduces the older behaviour."""
+    """The options whose values differ between two saved runs of one experiment, leaving out
+    :func:`bookkeeping` ones. An option missing from a run's config (the run predates it)
+    counts at the option's default, the value that reproduces the older behaviour."""
     if run.experiment != reference.experiment:
         raise ValueError(f"run and reference must come from one experiment, got "
                          f"{run.experiment!r} and {reference.experiment!r}")
     from chapter_code import experiments
 
-    defaults = {field.name: jsonable(field.default)
-                for field in dataclasses.fields(experiments.get(run.experiment).config_type)
+    config_type = experiments.get(run.experiment).config_type
+    defaults = {field.name: jsonable(field.default) for field in dataclasses.fields(config_type)
                 if field.default is not dataclasses.MISSING}
     ours, theirs = {**defaults, **run.config}, {**defaults, **reference.config}
-    return {key for key in ours.keys() | theirs.keys() if ours.get(key) != theirs.get(key)}
+    return {key for key in ours.keys() | theirs.keys()
+            if ours.get(key) != theirs.get(key) and key not in bookkeeping(config_type)}

@@ -49,6 +49,21 @@ def test_changed_options_fills_an_older_run_with_the_option_defaults(tmp_path):
 
 
 @pytest.mark.unit
+def test_changed_options_leaves_out_bookkeeping_options(tmp_path):
+    from chapter_code.experiments.rl2_bandit import RL2BanditConfig
+
+    assert results.bookkeeping(RL2BanditConfig) == ("checkpoint", "checkpoint_every")
+    assert results.bookkeeping(WhyHierarchyConfig) == ()
+    plain = dataclasses.asdict(RL2BanditConfig())
+    resumable = {**plain, "checkpoint": "results/checkpoints/x.pt", "checkpoint_every": 5,
+                 "lr": 1e-3}
+    results.save("plain", plain, {}, directory=tmp_path, experiment="rl2-bandit")
+    results.save("resumable", resumable, {}, directory=tmp_path, experiment="rl2-bandit")
+    runs = [results.load(n, directory=tmp_path) for n in ("resumable", "plain")]
+    assert results.changed_options(*runs) == {"lr"}
+
+
+@pytest.mark.unit
 def test_missing_result_names_the_command(tmp_path):
     with pytest.raises(FileNotFoundError, match="chapter-code run nothing-here"):
         results.load("nothing-here", directory=tmp_path)

@@ -84,6 +84,5 @@ EXPERIMENT = Experiment(
     summary="RL² (GRU + PPO) on k-armed Bernoulli bandits, n pulls per trial (Table 1)",
     config_type=RL2BanditConfig,
     run=run,
-    fingerprint={"iterations": 2, "tasks_per_batch": 16, "minibatches": 2, "eval_trials": 20,
-                 "checkpoint": ""},
+    fingerprint={"iterations": 2, "tasks_per_batch": 16, "minibatches": 2, "eval_trials": 20},
 )

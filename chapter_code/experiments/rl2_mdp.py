@@ -64,6 +64,5 @@ EXPERIMENT = Experiment(
     summary="RL² (GRU + PPO) on random 10-state tabular MDPs, n episodes per trial (Table 2)",
     config_type=RL2MDPConfig,
     run=run,
-    fingerprint={"iterations": 2, "tasks_per_batch": 8, "minibatches": 2, "eval_trials": 10,
-                 "checkpoint": ""},
+    fingerprint={"iterations": 2, "tasks_per_batch": 8, "minibatches": 2, "eval_trials": 10},
 )

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -36,8 +36,6 @@ GUARD_RECORD: tuple[str, ...] = ("kl", "kept_pass", "beta")
 KL(π_old ‖ π) at the parameters kept, the pass kept (1 to ``epochs``; 0 when none fitted), and
 the fraction β of the last pass's step kept (1 for a kept pass, 2⁻ʲ after j halvings, 0 for
 θ_old)"""
-RESUMABLE: tuple[str, ...] = ("iterations", "checkpoint", "checkpoint_every")
-"""the options a run resumed from a checkpoint may change; every other one must match"""
 
 
 def gae(rewards: torch.Tensor, values: torch.Tensor, gamma: float, lam: float
@@ -69,6 +67,8 @@ def clipped_surrogate(log_probs: torch.Tensor, old_log_probs: torch.Tensor,
 class PPOConfig:
     """RL² training options (the class keeps PPO's name; ``outer`` picks the update)."""
 
+    BOOKKEEPING: ClassVar[tuple[str, ...]] = ("checkpoint", "checkpoint_every")
+    """options that change how a run is carried out, never its numbers"""
     iterations: int = 300
     """PPO iterations (each: one trial in each of ``tasks_per_batch`` fresh tasks)"""
     tasks_per_batch: int = 256
@@ -318,6 +318,10 @@ def trpo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Traj
         ((values - returns[:, chunk]) ** 2).mean().backward()
         torch.nn.utils.clip_grad_norm_(value_params, config.max_grad_norm)
         optimizer.step()
+
+
+RESUMABLE: tuple[str, ...] = ("iterations", *PPOConfig.BOOKKEEPING)
+"""the options a run resumed from a checkpoint may change; every other one must match"""
 
 
 class RL2Training:
