@@ -277,7 +277,9 @@ def save(
 ) -> Path:
     """Write a summary; returns the JSON path. ``config`` may be a dataclass or a dict.
     ``experiment``: the experiment that produced it, when ``name`` is not that experiment's.
-    ``fingerprint``: the experiment's :func:`fingerprint` run, stored with the summary."""
+    ``fingerprint``: the experiment's :func:`fingerprint` run, stored with the summary. A
+    config dataclass's :func:`bookkeeping` options are not stored: they never change the
+    numbers, and a stored checkpoint file would be read by a rerun of the config."""
     name = _check_name(name)
     folder = Path(directory) if directory is not None else RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -286,7 +288,8 @@ def save(
         "experiment": _check_name(experiment) if experiment is not None else name,
         "version": chapter_code.__version__,
         "git_commit": git_commit(),
-        "config": jsonable(config),
+        "config": {k: v for k, v in jsonable(config).items()
+                   if k not in bookkeeping(type(config))},
         "metrics": jsonable(metrics),
         "arrays": sorted(arrays) if arrays else [],
     }

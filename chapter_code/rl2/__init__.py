@@ -66,7 +66,6 @@ from chapter_code.rl2.paper_tables import (
 )
 from chapter_code.rl2.ppo import (
     GUARD_RECORD,
-    RESUMABLE,
     KLGuard,
     PPOConfig,
     RL2Training,
@@ -83,7 +82,7 @@ __all__ = [
     "BANDIT_COLUMNS", "BANDIT_LABELS", "BanditPolicy", "BanditTrials", "EVALUATION_OPTIONS",
     "GUARD_RECORD", "GittinsTable", "KLGuard", "MDPBatch",
     "MDPPolicy", "MDPTrials", "MDP_COLUMNS", "MDP_LABELS", "PAPER_BANDITS", "PAPER_MDPS",
-    "PPOConfig", "RESUMABLE", "RL2Policy", "RL2Training", "SavedRun", "Trajectory",
+    "PPOConfig", "RL2Policy", "RL2Training", "SavedRun", "Trajectory",
     "action_probabilities",
     "argmax_random_ties", "bandit_row", "bandit_table", "bayes_optimal_value", "beb_policy",
     "claim_rows", "clipped_surrogate", "eps_greedy_mdp_policy", "eps_greedy_policy", "evaluate",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import torch
 from chapter_code._checks import check_choice, check_int, check_real
 from chapter_code.meta.maml import Params
 from chapter_code.meta.trpo import trpo_step
+from chapter_code.results import git_commit
 from chapter_code.rl2.agent import CELLS, VALUE_NETS, RL2Policy, Trajectory, TrialEnv, rollout
 from chapter_code.seeding import stream, torch_stream
 
@@ -68,7 +70,8 @@ class PPOConfig:
     """RL² training options (the class keeps PPO's name; ``outer`` picks the update)."""
 
     BOOKKEEPING: ClassVar[tuple[str, ...]] = ("checkpoint", "checkpoint_every")
-    """options that change how a run is carried out, never its numbers"""
+    """options that change how a run is carried out, never its numbers; a run resumed from a
+    checkpoint may change these and ``iterations``, and nothing else"""
     iterations: int = 300
     """PPO iterations (each: one trial in each of ``tasks_per_batch`` fresh tasks)"""
     tasks_per_batch: int = 256
@@ -116,8 +119,8 @@ class PPOConfig:
     seed: int = 0
     """seed of the initial weights, the training tasks and the action draws"""
     checkpoint: str = ""
-    """a file the training state is saved to every ``checkpoint_every`` iterations and at the
-    end, and resumed from when it exists ("": none); resuming gives the numbers of an
+    """a file the training state is saved to every ``checkpoint_every`` iterations and after
+    the last, and resumed from when it exists ("": none); resuming gives the numbers of an
     uninterrupted run, and ``iterations`` may be raised to continue a finished one"""
     checkpoint_every: int = 10
     """iterations between two saves of the checkpoint"""
@@ -320,10 +323,6 @@ def trpo_update(policy: RL2Policy, optimizer: torch.optim.Optimizer, batch: Traj
         optimizer.step()
 
 
-RESUMABLE: tuple[str, ...] = ("iterations", *PPOConfig.BOOKKEEPING)
-"""the options a run resumed from a checkpoint may change; every other one must match"""
-
-
 class RL2Training:
     """One RL² training run as state advanced an iteration at a time: the policy, its optimizer,
     the generators of the training tasks, action draws and minibatches, the curve so far (the
@@ -344,6 +343,7 @@ class RL2Training:
         self.rewards: list[float] = []
         self.guard_rows: list[tuple[float, int, float]] = []
         self.seconds = 0.0
+        self.commits: list[str | None] = [git_commit()]
 
     @property
     def iteration(self) -> int:
@@ -382,11 +382,15 @@ class RL2Training:
         self.seconds += time.perf_counter() - start
 
     def _identity(self) -> dict[str, Any]:
-        """What a checkpoint must agree on to be resumed: the options outside
-        :data:`RESUMABLE` and the environment's kind and sizes."""
-        options = {k: v for k, v in asdict(self.config).items() if k not in RESUMABLE}
+        """What a checkpoint must agree on to be resumed: every option but ``iterations`` and
+        the config's ``BOOKKEEPING`` ones, and the environment's kind, sizes and settings."""
+        free = ("iterations", *type(self.config).BOOKKEEPING)
+        options = {k: v for k, v in asdict(self.config).items() if k not in free}
+        settings = {k: v for k, v in vars(self.env).items()
+                    if isinstance(v, (bool, int, float, str))}
         env = {"kind": type(self.env).__name__, "n_obs": self.env.n_obs,
-               "n_actions": self.env.n_actions, "trial_length": self.env.trial_length}
+               "n_actions": self.env.n_actions, "trial_length": self.env.trial_length,
+               **settings}
         return {"options": options, "env": env}
 
     def state_dict(self) -> dict[str, Any]:
@@ -395,12 +399,13 @@ class RL2Training:
                 "optimizer": self.optimizer.state_dict(),
                 "rng": self.rng.bit_generator.state, "generator": self.generator.get_state(),
                 "rewards": list(self.rewards), "guard_rows": list(self.guard_rows),
-                "seconds": self.seconds}
+                "seconds": self.seconds, "commits": list(self.commits)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from ``state``; ``ValueError`` naming the first option (or environment
-        size) that differs from this run's, or if it holds more iterations than
-        ``config.iterations``."""
+        setting) that differs from this run's, or if it holds more iterations than
+        ``config.iterations``. The commits of the code that ran each part are kept, with a
+        warning when this code's differs from the last part's."""
         saved, mine = state["identity"], self._identity()
         for part, label in (("options", "option"), ("env", "environment")):
             for key in sorted(set(saved[part]) | set(mine[part])):
@@ -418,10 +423,16 @@ class RL2Training:
         self.rewards = list(state["rewards"])
         self.guard_rows = [tuple(row) for row in state["guard_rows"]]
         self.seconds = float(state["seconds"])
+        now, before = self.commits[-1], state["commits"][-1]
+        self.commits = list(state["commits"]) + ([now] if now != before else [])
+        if now != before:
+            warnings.warn(f"resuming a checkpoint made by code at commit {before} with code at "
+                          f"{now}: the run mixes the two", stacklevel=2)
 
     def save(self, path: Path | str) -> None:
         """Write :meth:`state_dict` to ``path``, replacing it only once the file is whole."""
         path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         torch.save(self.state_dict(), partial)
         os.replace(partial, path)

@@ -11,6 +11,7 @@ import torch
 from chapter_code import experiments, results
 from chapter_code.rl2.bandits import BanditTrials
 from chapter_code.rl2.ppo import GUARD_RECORD, PPOConfig, RL2Training, train_rl2
+from chapter_code.rl2.tabular_mdps import MDPTrials
 
 ENV = BanditTrials(3, 6)
 UPDATES = {
@@ -18,6 +19,9 @@ UPDATES = {
     "ppo-kl-guard": {"kl_guard": 0.002, "lr": 0.02},
     "trpo": {"outer": "trpo", "value_net": "separate"},
     "ppo-wn-relu-gru": {"cell": "wn-relu-gru"},
+    "ppo-kl-guard-separate-wn": {"kl_guard": 0.002, "lr": 0.02, "value_net": "separate",
+                                 "cell": "wn-relu-gru"},
+    "trpo-wn-relu-gru": {"outer": "trpo", "value_net": "separate", "cell": "wn-relu-gru"},
 }
 
 
@@ -43,9 +47,12 @@ def test_a_run_resumed_from_its_checkpoint_equals_the_uninterrupted_run(tmp_path
     path = str(tmp_path / "run.pt")
     first = train_rl2(ENV, small(iterations=2, checkpoint=path, **update))
     assert first.iteration == 2
-    resumed = train_rl2(ENV, small(checkpoint=path, **update))  # raised to 5 iterations
+    again = train_rl2(ENV, small(iterations=2, checkpoint=path, **update))  # nothing to do
+    assert again.seconds == first.seconds and again.iteration == 2
+    resumed = train_rl2(ENV, small(checkpoint=path, checkpoint_every=3, **update))  # to 5
     assert_same_run(resumed, whole)
     assert resumed.seconds > first.seconds  # the time spent before the stop is kept
+    assert resumed.commits == first.commits  # one version of the code ran it all
     if update.get("kl_guard"):
         assert resumed.guard_record.shape == (5, len(GUARD_RECORD))
     else:
@@ -86,6 +93,21 @@ def test_a_checkpoint_of_another_run_is_refused(tmp_path):
         train_rl2(BanditTrials(4, 6), small(checkpoint=path))
     with pytest.raises(ValueError, match="iterations must be at least the checkpoint's 2"):
         train_rl2(ENV, small(iterations=1, checkpoint=path))
+    mdp = str(tmp_path / "mdp.pt")
+    train_rl2(MDPTrials(1, "uniform"), small(iterations=1, checkpoint=mdp))
+    with pytest.raises(ValueError, match="environment start_rule='uniform', this run has 'fixed'"):
+        train_rl2(MDPTrials(1, "fixed"), small(checkpoint=mdp))
+
+
+@pytest.mark.unit
+def test_a_checkpoint_resumed_by_other_code_warns_and_keeps_both_commits(tmp_path,
+                                                                         monkeypatch):
+    path = tmp_path / "nested" / "run.pt"  # the folder is made on the first save
+    first = train_rl2(ENV, small(iterations=1, checkpoint=str(path)))
+    monkeypatch.setattr("chapter_code.rl2.ppo.git_commit", lambda: "another")
+    with pytest.warns(UserWarning, match="mixes the two"):
+        resumed = train_rl2(ENV, small(iterations=2, checkpoint=str(path)))
+    assert resumed.commits == [*first.commits, "another"]
 
 
 @pytest.mark.unit
@@ -108,8 +130,22 @@ def test_an_experiment_with_a_checkpoint_saves_the_same_numbers(tmp_path, name):
     for key, array in plain.arrays.items():
         np.testing.assert_array_equal(checkpointed.arrays[key], array, err_msg=key)
     assert plain.metrics["rl2"] == checkpointed.metrics["rl2"]
+    # a run stopped after its first iteration and resumed saves the same numbers again
+    path.unlink()
+    experiments.run(name, **{**sizes, "iterations": 1, "checkpoint": str(path)})
+    resumed = experiments.run(name, **{**sizes, "checkpoint": str(path)})
+    for key, array in plain.arrays.items():
+        np.testing.assert_array_equal(resumed.arrays[key], array, err_msg=key)
     # the reduced run standing for a saved one never reads or writes its checkpoint
     path.unlink()
     config = replace(experiments.get(name).config_type(**sizes), checkpoint=str(path))
     results.fingerprint(name, config)
     assert not path.exists()
+
+
+@pytest.mark.unit
+def test_a_saved_summary_keeps_no_bookkeeping_option(tmp_path):
+    config = experiments.get("rl2-bandit").config_type(checkpoint="x.pt", checkpoint_every=3)
+    results.save("run", config, {}, directory=tmp_path)
+    stored = results.load("run", directory=tmp_path).config
+    assert "checkpoint" not in stored and "checkpoint_every" not in stored and "lr" in stored
