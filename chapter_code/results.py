@@ -148,8 +148,8 @@ def fingerprint(experiment: str | Experiment, config: Any, *, full: bool = False
     overrides = ({} if full or found.fingerprint is None else
                  found.fingerprint(full_config) if callable(found.fingerprint)
                  else found.fingerprint)
-    reduced = {k: v for k, v in {**full_config, **jsonable(dict(overrides))}.items()
-               if k not in bookkeeping(found.config_type)}  # e.g. never the run's checkpoint
+    # bookkeeping options take their defaults: a fingerprint never touches the run's checkpoint
+    reduced = without_bookkeeping({**full_config, **jsonable(dict(overrides))}, found.config_type)
     reduced_config = found.config_type(**config_kwargs(reduced))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # float reductions are ordered by the thread count
@@ -288,8 +288,7 @@ def save(
         "experiment": _check_name(experiment) if experiment is not None else name,
         "version": chapter_code.__version__,
         "git_commit": git_commit(),
-        "config": {k: v for k, v in jsonable(config).items()
-                   if k not in bookkeeping(type(config))},
+        "config": without_bookkeeping(jsonable(config), type(config)),
         "metrics": jsonable(metrics),
         "arrays": sorted(arrays) if arrays else [],
     }
@@ -327,6 +326,11 @@ def bookkeeping(config_type: type) -> tuple[str, ...]:
     return tuple(getattr(config_type, "BOOKKEEPING", ()))
 
 
+def without_bookkeeping(options: Mapping[str, Any], config_type: type) -> dict[str, Any]:
+    """``options`` less the :func:`bookkeeping` options of ``config_type``."""
+    return {k: v for k, v in options.items() if k not in bookkeeping(config_type)}
+
+
 def changed_options(run: Summary, reference: Summary) -> set[str]:
     """The options whose values differ between two saved runs of one experiment, leaving out
     :func:`bookkeeping` ones. An option missing from a run's config (the run predates it)
@@ -339,6 +343,6 @@ def changed_options(run: Summary, reference: Summary) -> set[str]:
     config_type = experiments.get(run.experiment).config_type
     defaults = {field.name: jsonable(field.default) for field in dataclasses.fields(config_type)
                 if field.default is not dataclasses.MISSING}
-    ours, theirs = {**defaults, **run.config}, {**defaults, **reference.config}
-    return {key for key in ours.keys() | theirs.keys()
-            if ours.get(key) != theirs.get(key) and key not in bookkeeping(config_type)}
+    ours = without_bookkeeping({**defaults, **run.config}, config_type)
+    theirs = without_bookkeeping({**defaults, **reference.config}, config_type)
+    return {key for key in ours.keys() | theirs.keys() if ours.get(key) != theirs.get(key)}

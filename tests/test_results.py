@@ -54,6 +54,8 @@ def test_changed_options_leaves_out_bookkeeping_options(tmp_path):
 
     assert results.bookkeeping(RL2BanditConfig) == ("checkpoint", "checkpoint_every")
     assert results.bookkeeping(WhyHierarchyConfig) == ()
+    assert results.without_bookkeeping({"checkpoint": "x.pt", "lr": 1e-3}, RL2BanditConfig) == {
+        "lr": 1e-3}
     plain = dataclasses.asdict(RL2BanditConfig())
     resumable = {**plain, "checkpoint": "results/checkpoints/x.pt", "checkpoint_every": 5,
                  "lr": 1e-3}
