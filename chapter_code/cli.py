@@ -8,15 +8,17 @@ import dataclasses
 import functools
 import inspect
 import json
+import shlex
 import sys
 import textwrap
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tqdm.auto import tqdm
 
 from chapter_code import experiments, results
+from chapter_code._checks import check_int
 from chapter_code.allocator import keep_freed_memory
 
 
@@ -65,6 +67,42 @@ def _config_parser(experiment: experiments.Experiment) -> argparse.ArgumentParse
             parser.add_argument(flag, dest=field.name, default=argparse.SUPPRESS,
                                 type=functools.partial(_parse_value, kind=kind), help=help_text)
     return parser
+
+
+def _flag_value(key: str, value: Any) -> str:
+    if not isinstance(value, tuple | list):
+        return str(value)
+    if any(isinstance(item, tuple | list) for item in value):
+        raise ValueError(f"options[{key!r}] is a tuple of tuples, which the command line cannot "
+                         f"set, got {value!r}")
+    return ",".join(str(item) for item in value)
+
+
+def command_line(name: str, options: Mapping[str, Any], *, save_as: str | None = None,
+                 width: int = 88) -> str:
+    """The ``chapter-code run`` command that runs experiment ``name`` with ``options`` (option
+    -> value, e.g. a saved run's config): flags in the config's field order, then
+    ``--save-as``, wrapped at ``width`` characters with backslash continuations."""
+    experiment = experiments.get(name)
+    fields = [field.name for field in dataclasses.fields(experiment.config_type)]
+    unknown = sorted(set(options) - set(fields))
+    if unknown:
+        raise ValueError(f"options has no field {unknown} of {name}; allowed: {fields}")
+    check_int("width", width, minimum=40)
+    words = [f"--{key.replace('_', '-')} {shlex.quote(_flag_value(key, options[key]))}"
+             if not isinstance(options[key], bool)
+             else f"--{'' if options[key] else 'no-'}{key.replace('_', '-')}"
+             for key in fields if key in options]
+    if save_as is not None:
+        words.append(f"--save-as {results.check_name(save_as)}")
+    lines = [f"chapter-code run {name}"]
+    for word in words:
+        if len(lines[-1]) + len(word) + 3 > width:  # room for " " and " \\"
+            lines[-1] += " \\"
+            lines.append("  " + word)
+        else:
+            lines[-1] += " " + word
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,7 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = experiment.run(config, progress)
     if args.save or args.save_as:
         path = results.save(args.save_as or args.name, config, output.metrics, output.arrays,
-                            experiment=args.name, fingerprint=fingerprint)
+                            experiment=args.name, fingerprint=fingerprint,
+                            commits=output.commits)
         print(f"saved {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(results.jsonable(output.metrics), sort_keys=True))

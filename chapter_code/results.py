@@ -20,7 +20,7 @@ import json
 import platform
 import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +38,9 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 @dataclasses.dataclass(frozen=True)
 class Summary:
     """A saved result: ``name``, ``config`` (dict), ``metrics`` (JSON scalars/lists),
-    ``arrays`` (name -> ndarray), the ``version`` of chapter_code that wrote it and the
-    ``experiment`` that produced it (its name, unless saved under another)."""
+    ``arrays`` (name -> ndarray), the ``version`` of chapter_code that wrote it, the
+    ``experiment`` that produced it (its name, unless saved under another) and the
+    ``commits`` of the code that ran it (more than one for a run resumed by newer code)."""
 
     name: str
     config: dict[str, Any]
@@ -47,9 +48,12 @@ class Summary:
     arrays: dict[str, np.ndarray]
     version: str
     experiment: str = ""
+    commits: tuple[str | None, ...] = ()
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
+    """``name`` if it can name a saved run (lower-case letters, digits, ".", "_", "-"; no
+    slashes), else ``ValueError``."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(f"name must match {_NAME.pattern} (lower-case, no slashes), got {name!r}")
     return name
@@ -175,7 +179,7 @@ def _summary_file(name: str, directory: Path | str | None) -> tuple[Path, dict[s
     """The JSON file of summary ``name`` in ``directory`` (default ``results/``) and its
     contents."""
     folder = Path(directory) if directory is not None else RESULTS_DIR
-    path = folder / f"{_check_name(name)}.json"
+    path = folder / f"{check_name(name)}.json"
     return path, json.loads(path.read_text())
 
 
@@ -274,18 +278,21 @@ def save(
     *,
     experiment: str | None = None,
     fingerprint: Mapping[str, Any] | None = None,
+    commits: Sequence[str | None] = (),
 ) -> Path:
     """Write a summary; returns the JSON path. ``config`` may be a dataclass or a dict.
     ``experiment``: the experiment that produced it, when ``name`` is not that experiment's.
-    ``fingerprint``: the experiment's :func:`fingerprint` run, stored with the summary. A
+    ``fingerprint``: the experiment's :func:`fingerprint` run, stored with the summary.
+    ``commits``: the commits of the code that ran each part of a resumed run (the saving
+    code's, ``git_commit``, is stored as well). A
     config dataclass's :func:`bookkeeping` options are not stored: they never change the
     numbers, and a stored checkpoint file would be read by a rerun of the config."""
-    name = _check_name(name)
+    name = check_name(name)
     folder = Path(directory) if directory is not None else RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     payload = {
         "name": name,
-        "experiment": _check_name(experiment) if experiment is not None else name,
+        "experiment": check_name(experiment) if experiment is not None else name,
         "version": chapter_code.__version__,
         "git_commit": git_commit(),
         "config": without_bookkeeping(jsonable(config), type(config)),
@@ -294,6 +301,8 @@ def save(
     }
     if fingerprint is not None:
         payload["fingerprint"] = jsonable(dict(fingerprint))
+    if commits:
+        payload["git_commits"] = list(commits)
     path = folder / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     if arrays:
@@ -304,7 +313,7 @@ def save(
 
 def load(name: str, directory: Path | str | None = None) -> Summary:
     """Read a summary written by :func:`save`; ``FileNotFoundError`` names the run command."""
-    name = _check_name(name)
+    name = check_name(name)
     folder = Path(directory) if directory is not None else RESULTS_DIR
     path = folder / f"{name}.json"
     if not path.is_file():
@@ -316,7 +325,8 @@ def load(name: str, directory: Path | str | None = None) -> Summary:
             arrays = {k: data[k] for k in payload["arrays"]}
     return Summary(name=payload["name"], config=payload["config"], metrics=payload["metrics"],
                    arrays=arrays, version=payload["version"],
-                   experiment=payload.get("experiment", payload["name"]))
+                   experiment=payload.get("experiment", payload["name"]),
+                   commits=tuple(payload.get("git_commits", [payload.get("git_commit")])))
 
 
 def bookkeeping(config_type: type) -> tuple[str, ...]:

@@ -2,13 +2,14 @@
 
 import dataclasses
 import json
+import shlex
 import subprocess
 import sys
 
 import pytest
 
 from chapter_code import experiments
-from chapter_code.cli import field_docs, main
+from chapter_code.cli import _config_parser, command_line, field_docs, main
 
 SMALL = ["--lengths", "4,6", "--n-seeds", "4", "--n-episodes", "60"]
 
@@ -97,3 +98,55 @@ def test_save_as_writes_the_summary_under_another_name(monkeypatch, tmp_path, ca
     assert not (tmp_path / "why-hierarchy.json").exists()
     payload = json.loads((tmp_path / "corridors-small.json").read_text())
     assert payload["experiment"] == "why-hierarchy"
+
+
+def parsed_config(name, command):
+    """The config ``chapter-code run`` builds from a printed (wrapped) command line."""
+    words = shlex.split(command.replace("\\\n", " "))
+    assert words[:3] == ["chapter-code", "run", name]
+    experiment = experiments.get(name)
+    flags = words[3:]
+    save_as = None
+    if "--save-as" in flags:
+        at = flags.index("--save-as")
+        save_as = flags[at + 1]
+        del flags[at:at + 2]
+    options = vars(_config_parser(experiment).parse_args(flags))
+    return experiment.config_type(**options), save_as
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", sorted(experiments.registry()))
+def test_command_line_parses_back_to_the_config_it_prints(name):
+    config = experiments.get(name).config_type()
+    options = {key: value for key, value in dataclasses.asdict(config).items()
+               if not (isinstance(value, tuple) and value and isinstance(value[0], tuple))}
+    command = command_line(name, options, width=60)
+    assert all(len(line) <= 60 for line in command.splitlines()
+               if " " in line.strip())  # only a single over-long flag may overrun
+    assert parsed_config(name, command) == (config, None)
+
+
+@pytest.mark.unit
+def test_command_line_prints_changed_flags_tuples_and_booleans():
+    options = {"rainy": True, "fickle": False, "seed": 3}
+    command = command_line("maxq-taxi", options, save_as="taxi-rainy")
+    assert command == "chapter-code run maxq-taxi --no-fickle --rainy --seed 3 --save-as taxi-rainy"
+    config, save_as = parsed_config("maxq-taxi", command)
+    assert (config.rainy, config.fickle, config.seed, save_as) == (True, False, 3, "taxi-rainy")
+    config, _ = parsed_config("why-hierarchy", command_line("why-hierarchy", {"lengths": (4, 6)}))
+    assert config.lengths == (4, 6)
+
+
+@pytest.mark.unit
+def test_command_line_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"no field \['speed'\] of why-hierarchy; allowed"):
+        command_line("why-hierarchy", {"speed": 3})
+    with pytest.raises(ValueError, match="unknown experiment|no experiment"):
+        command_line("no-such-experiment", {})
+    with pytest.raises(ValueError, match=r"options\['goals'\] is a tuple of tuples"):
+        command_line("four-rooms", {"goals": ((1, 2), (3, 4))})
+    with pytest.raises(ValueError, match="width"):
+        command_line("why-hierarchy", {}, width=10)
+    with pytest.raises(ValueError, match="name must match"):
+        command_line("why-hierarchy", {}, save_as="Results/x")

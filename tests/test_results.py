@@ -30,6 +30,16 @@ def test_round_trip_keeps_config_metrics_arrays_and_version(tmp_path):
 
 
 @pytest.mark.unit
+def test_a_summary_keeps_the_commits_of_a_resumed_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "git_commit", lambda: "c3")
+    results.save("one-part", WhyHierarchyConfig(), {"n": 1}, directory=tmp_path)
+    results.save("resumed", WhyHierarchyConfig(), {"n": 1}, directory=tmp_path,
+                 commits=("c1", "c2", "c3"))
+    assert results.load("one-part", directory=tmp_path).commits == ("c3",)
+    assert results.load("resumed", directory=tmp_path).commits == ("c1", "c2", "c3")
+
+
+@pytest.mark.unit
 def test_changed_options_fills_an_older_run_with_the_option_defaults(tmp_path):
     newer = dataclasses.asdict(WhyHierarchyConfig(n_seeds=5))
     older = {k: v for k, v in dataclasses.asdict(WhyHierarchyConfig()).items() if k != "seed"}

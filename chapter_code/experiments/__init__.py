@@ -29,12 +29,14 @@ class Output:
     booleans, nested by what they describe (``metrics["per_goal"]["G1"]["speedup"]["smdp"]``)
     rather than by keys built from strings. ``arrays``: name -> array, saved beside the
     metrics. ``objects``: anything else a notebook may use from a live run (trained models);
-    never saved.
+    never saved. ``commits``: the commit of the code that ran each part of a run resumed from a
+    checkpoint, oldest first (empty: the run is all the saving code's).
     """
 
     metrics: dict[str, Any]
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     objects: dict[str, Any] = field(default_factory=dict)
+    commits: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,8 @@ def run(config: RL2BanditConfig, progress: ProgressFactory) -> Output:
                           "rank_frequencies": rank_frequencies(draws["means"], trial.actions),
                           "hidden_pcs": hidden_projection(trial.hidden.numpy(), 500),
                           "best_arm": draws["means"][:500].argmax(axis=1)},
-                  objects={"policy": training.policy, "trajectory": trial})
+                  objects={"policy": training.policy, "trajectory": trial},
+                  commits=tuple(training.commits))
 
 
 EXPERIMENT = Experiment(

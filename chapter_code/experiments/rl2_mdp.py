@@ -56,7 +56,8 @@ def run(config: RL2MDPConfig, progress: ProgressFactory) -> Output:
     }
     return Output(metrics=metrics,
                   arrays={**training.record(), "totals": totals, "episode_reward": per_episode},
-                  objects={"policy": training.policy, "trajectory": trial})
+                  objects={"policy": training.policy, "trajectory": trial},
+                  commits=tuple(training.commits))
 
 
 EXPERIMENT = Experiment(

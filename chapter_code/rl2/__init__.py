@@ -66,12 +66,14 @@ from chapter_code.rl2.paper_tables import (
 )
 from chapter_code.rl2.ppo import (
     GUARD_RECORD,
+    CheckpointInfo,
     KLGuard,
     PPOConfig,
     RL2Training,
     clipped_surrogate,
     evaluate,
     gae,
+    read_checkpoint,
     train_rl2,
     trpo_objective,
 )
@@ -79,7 +81,8 @@ from chapter_code.rl2.reference import reference_rollout
 from chapter_code.rl2.tabular_mdps import MDPBatch, MDPTrials, plan, sample_mdps
 
 __all__ = [
-    "BANDIT_COLUMNS", "BANDIT_LABELS", "BanditPolicy", "BanditTrials", "EVALUATION_OPTIONS",
+    "BANDIT_COLUMNS", "BANDIT_LABELS", "BanditPolicy", "BanditTrials", "CheckpointInfo",
+    "EVALUATION_OPTIONS",
     "GUARD_RECORD", "GittinsTable", "KLGuard", "MDPBatch",
     "MDPPolicy", "MDPTrials", "MDP_COLUMNS", "MDP_LABELS", "PAPER_BANDITS", "PAPER_MDPS",
     "PPOConfig", "RL2Policy", "RL2Training", "SavedRun", "Trajectory",
@@ -90,7 +93,8 @@ __all__ = [
     "greedy_policy", "mdp_row", "mdp_table", "optimistic_thompson_policy", "optimistic_transition",
     "paired_curve_gap",
     "plan", "play_bandit", "play_mdp", "policy_value", "posterior_mean", "psrl_policy", "pull",
-    "random_mdp_policy", "random_policy", "random_to_greedy", "reference_rollout", "rl2_difference",
+    "random_mdp_policy", "random_policy", "random_to_greedy", "read_checkpoint",
+    "reference_rollout", "rl2_difference",
     "rl2_inputs", "rollout", "same_evaluation",
     "sample_action", "sample_bandits", "sample_mdps", "saved_run", "table_entry", "thompson_policy",
     "train_rl2", "trpo_objective", "ucb1_bonus", "ucb1_index", "ucb1_policy", "ucrl2_policy",

@@ -455,6 +455,31 @@ class RL2Training:
                 self.save(config.checkpoint)
 
 
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What a checkpoint says of its run (:func:`read_checkpoint`)."""
+
+    options: dict[str, Any]
+    """the run's options, all but ``iterations`` and the bookkeeping ones"""
+    env: dict[str, Any]
+    """the environment's kind, sizes and settings"""
+    iterations: int
+    """iterations done"""
+    commits: tuple[str | None, ...]
+    """the commit of the code that ran each part of the run, oldest first"""
+    seconds: float
+    """wall-clock seconds of training so far"""
+
+
+def read_checkpoint(path: Path | str) -> CheckpointInfo:
+    """Read the run a checkpoint written by :meth:`RL2Training.save` holds, without building
+    its policy or environment."""
+    state = torch.load(path)
+    return CheckpointInfo(options=dict(state["identity"]["options"]),
+                          env=dict(state["identity"]["env"]), iterations=len(state["rewards"]),
+                          commits=tuple(state["commits"]), seconds=float(state["seconds"]))
+
+
 def train_rl2(env: TrialEnv, config: PPOConfig,
               progress: Callable[..., object] | None = None) -> RL2Training:
     """Train an RL² policy on ``env``'s task distribution, from ``config.checkpoint`` if that

@@ -2,15 +2,16 @@
 numbers of an uninterrupted one, whatever the update; a checkpoint made with other options or
 another environment is refused; a fingerprint run never touches the full run's checkpoint."""
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
 import torch
 
 from chapter_code import experiments, results
+from chapter_code.cli import main
 from chapter_code.rl2.bandits import BanditTrials
-from chapter_code.rl2.ppo import GUARD_RECORD, PPOConfig, RL2Training, train_rl2
+from chapter_code.rl2.ppo import GUARD_RECORD, PPOConfig, RL2Training, read_checkpoint, train_rl2
 from chapter_code.rl2.tabular_mdps import MDPTrials
 
 ENV = BanditTrials(3, 6)
@@ -108,6 +109,36 @@ def test_a_checkpoint_resumed_by_other_code_warns_and_keeps_both_commits(tmp_pat
     with pytest.warns(UserWarning, match="mixes the two"):
         resumed = train_rl2(ENV, small(iterations=2, checkpoint=str(path)))
     assert resumed.commits == [*first.commits, "another"]
+
+
+@pytest.mark.unit
+def test_read_checkpoint_reports_the_run_it_holds(tmp_path, monkeypatch):
+    path = tmp_path / "run.pt"
+    first = train_rl2(ENV, small(iterations=2, checkpoint=str(path), kl_guard=0.01))
+    monkeypatch.setattr("chapter_code.rl2.ppo.git_commit", lambda: "another")
+    with pytest.warns(UserWarning, match="mixes the two"):
+        resumed = train_rl2(ENV, small(iterations=3, checkpoint=str(path), kl_guard=0.01))
+    info = read_checkpoint(path)
+    assert info.iterations == 3 and info.seconds == resumed.seconds > first.seconds
+    assert info.commits == (*first.commits, "another")
+    # every option but the run's length and its bookkeeping, as the run was configured
+    assert info.options == {key: value for key, value in asdict(small(kl_guard=0.01)).items()
+                            if key not in ("iterations", "checkpoint", "checkpoint_every")}
+    assert info.env == {"kind": "BanditTrials", "n_obs": 1, "n_actions": 3, "trial_length": 6}
+
+
+@pytest.mark.unit
+def test_a_run_resumed_by_other_code_is_saved_with_both_commits(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    sizes = [f"--{key.replace('_', '-')}={value}"
+             for key, value in experiments.get("rl2-mdp").fingerprint.items()]
+    checkpoint = f"--checkpoint={tmp_path / 'run.pt'}"
+    assert main(["run", "rl2-mdp", *sizes, "--iterations=1", checkpoint]) == 0
+    first = read_checkpoint(tmp_path / "run.pt").commits
+    monkeypatch.setattr("chapter_code.rl2.ppo.git_commit", lambda: "another")
+    with pytest.warns(UserWarning, match="mixes the two"):
+        assert main(["run", "rl2-mdp", *sizes, checkpoint, "--save-as", "resumed"]) == 0
+    assert results.load("resumed").commits == (*first, "another")
 
 
 @pytest.mark.unit
