@@ -123,7 +123,7 @@ def test_read_checkpoint_reports_the_run_it_holds(tmp_path, monkeypatch):
     assert info.commits == (*first.commits, "another")
     # every option but the run's length and its bookkeeping, as the run was configured
     assert info.options == {key: value for key, value in asdict(small(kl_guard=0.01)).items()
-                            if key not in ("iterations", "checkpoint", "checkpoint_every")}
+                            if key not in ("iterations", *results.bookkeeping(PPOConfig))}
     assert info.env == {"kind": "BanditTrials", "n_obs": 1, "n_actions": 3, "trial_length": 6}
 
 
