@@ -69,6 +69,13 @@ def _config_parser(experiment: experiments.Experiment) -> argparse.ArgumentParse
     return parser
 
 
+def parse_config(name: str, argv: Sequence[str]) -> Any:
+    """The config ``chapter-code run NAME ARGV...`` runs: the experiment's options parsed from
+    ``argv`` (``--save-as``, ``--json`` and ``--save`` excluded) and checked by its config class."""
+    experiment = experiments.get(name)
+    return experiment.config_type(**vars(_config_parser(experiment).parse_args(argv)))
+
+
 def _flag_value(key: str, value: Any) -> str:
     if not isinstance(value, tuple | list):
         return str(value)
@@ -140,13 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         experiment = experiments.get(args.name)
     except ValueError as err:
         parser.error(str(err))
-    config_parser = _config_parser(experiment)
     if args.help:
-        config_parser.print_help()
+        _config_parser(experiment).print_help()
         return 0
-    overrides = vars(config_parser.parse_args(rest))
     try:
-        config = experiment.config_type(**overrides)
+        config = parse_config(args.name, rest)
     except (TypeError, ValueError) as err:
         print(f"chapter-code run {args.name}: error: {err}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from chapter_code import experiments
-from chapter_code.cli import _config_parser, command_line, field_docs, main
+from chapter_code.cli import command_line, field_docs, main, parse_config
 
 SMALL = ["--lengths", "4,6", "--n-seeds", "4", "--n-episodes", "60"]
 
@@ -104,15 +104,13 @@ def parsed_config(name, command):
     """The config ``chapter-code run`` builds from a printed (wrapped) command line."""
     words = shlex.split(command.replace("\\\n", " "))
     assert words[:3] == ["chapter-code", "run", name]
-    experiment = experiments.get(name)
     flags = words[3:]
     save_as = None
-    if "--save-as" in flags:
+    if "--save-as" in flags:  # an option of `run`, not of the experiment's config
         at = flags.index("--save-as")
         save_as = flags[at + 1]
         del flags[at:at + 2]
-    options = vars(_config_parser(experiment).parse_args(flags))
-    return experiment.config_type(**options), save_as
+    return parse_config(name, flags), save_as
 
 
 @pytest.mark.unit
@@ -150,3 +148,13 @@ def test_command_line_rejects_bad_input():
         command_line("why-hierarchy", {}, width=10)
     with pytest.raises(ValueError, match="name must match"):
         command_line("why-hierarchy", {}, save_as="Results/x")
+
+
+@pytest.mark.unit
+def test_parse_config_builds_the_config_the_run_uses():
+    config = parse_config("why-hierarchy", ["--lengths", "4,6", "--n-seeds", "4"])
+    assert config == experiments.get("why-hierarchy").config_type(lengths=(4, 6), n_seeds=4)
+    with pytest.raises(ValueError, match="no-such-experiment"):
+        parse_config("no-such-experiment", [])
+    with pytest.raises(ValueError, match="n_seeds"):
+        parse_config("why-hierarchy", ["--n-seeds", "0"])
